@@ -1,0 +1,123 @@
+"""Users, their blogs and the custom domains that serve them."""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+
+from accounts.urls_util import blog_base_url, subdomain_host
+from accounts.usernames import MAX_LENGTH, validate_username
+
+def avatar_path(instance: "User", filename: str) -> str:
+    """Avatars live under avatars/<user id>/ so a blog host serves only its owner's."""
+    return f"avatars/{instance.pk}/{secrets.token_hex(8)}.{filename.rsplit('.', 1)[-1][:5]}"
+
+
+TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class User(AbstractUser):
+    """A person on the platform; their username is their blog's subdomain."""
+
+    username = models.CharField(
+        max_length=MAX_LENGTH,
+        unique=True,
+        validators=[validate_username],
+        help_text="Letters, digits and hyphens; this becomes your blog's address.",
+        error_messages={"unique": "That username is taken."},
+    )
+    display_name = models.CharField(max_length=100, blank=True)
+    bio = models.TextField(blank=True, max_length=1000)
+    avatar = models.ImageField(upload_to=avatar_path, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("username"), name="username_unique_ci")]
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+class Blog(models.Model):
+    """One per user. `changed_at` moves on every visible change: it drives ETags and caches."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blog")
+    subdomain = models.CharField(max_length=MAX_LENGTH, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True, max_length=2000)
+    timezone = models.CharField(max_length=64, default="UTC", choices=TIMEZONE_CHOICES)
+    # The verified custom domain serving this blog, if any (a domain serves one blog only).
+    custom_domain = models.CharField(max_length=253, unique=True, null=True, blank=True)
+    changed_at = models.DateTimeField(default=dj_timezone.now)
+
+    def __str__(self) -> str:
+        return self.host
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.user.name
+
+    @property
+    def host(self) -> str:
+        """The host the blog is canonically served on."""
+        return self.custom_domain or subdomain_host(self.subdomain)
+
+    @property
+    def base_url(self) -> str:
+        """Absolute URL of the blog's home, without trailing slash."""
+        return blog_base_url(self.host, custom=bool(self.custom_domain))
+
+    def absolute(self, path: str) -> str:
+        return self.base_url + path
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def touch(self) -> None:
+        """Mark the blog as changed (new ETag / Last-Modified for every page and feed)."""
+        self.changed_at = dj_timezone.now()
+        Blog.objects.filter(pk=self.pk).update(changed_at=self.changed_at)
+
+
+def new_domain_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Domain(models.Model):
+    """A custom domain a user claims for their blog, and the proof of control we expect."""
+
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="domains")
+    name = models.CharField(max_length=253)
+    token = models.CharField(max_length=64, default=new_domain_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("blog", "name", name="domain_once_per_blog")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def txt_record_name(self) -> str:
+        return f"_microhost.{self.name}"
+
+    @property
+    def txt_record_value(self) -> str:
+        return f"microhost-verify={self.token}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MicrohostConfig(AppConfig):
+    name = "microhost"
+    verbose_name = "microhost platform"

@@ -1,0 +1,26 @@
+"""URLs served on the platform host (MICROHOST_DOMAIN): accounts, composer, settings, admin."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from accounts.views import settings as settings_views
+from microhost import views as platform_views
+from posts.views import compose
+
+urlpatterns = [
+    path("", platform_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("posts/", compose.dashboard, name="dashboard"),
+    path("posts/new/", compose.new_post, name="compose"),
+    path("posts/<int:post_id>/edit/", compose.edit_post, name="edit_post"),
+    path("posts/<int:post_id>/delete/", compose.delete_post, name="delete_post"),
+    path("posts/<int:post_id>/undelete/", compose.undelete_post, name="undelete_post"),
+    path("settings/", settings_views.profile, name="settings_profile"),
+    path("settings/blog/", settings_views.blog, name="settings_blog"),
+]
+
+if settings.DEBUG and not settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

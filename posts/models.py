@@ -1,0 +1,178 @@
+"""Posts, their photos and categories."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Blog
+
+
+class PostQuerySet(models.QuerySet):
+    def for_blog(self, blog: Blog) -> PostQuerySet:
+        return self.filter(blog=blog)
+
+    def live(self) -> PostQuerySet:
+        """Not deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+    def published(self) -> PostQuerySet:
+        return self.live().filter(status=Post.Status.PUBLISHED, published__isnull=False)
+
+    def listed(self) -> PostQuerySet:
+        """What lists and feeds show: published and public (unlisted posts have permalinks only)."""
+        return self.published().filter(visibility=Post.Visibility.PUBLIC)
+
+    def newest_first(self) -> PostQuerySet:
+        return self.order_by("-published", "-id")
+
+    def with_relations(self) -> PostQuerySet:
+        """Everything a rendered h-entry needs, in a fixed number of queries."""
+        return self.select_related("blog__user").prefetch_related("categories", "photos")
+
+
+class Category(models.Model):
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, allow_unicode=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("blog", "slug", name="category_slug_per_blog")]
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return self.blog.absolute(f"/category/{self.slug}/")
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public"
+        UNLISTED = "unlisted"
+        PRIVATE = "private"
+
+    class Kind(models.TextChoices):
+        NOTE = "note"
+        ARTICLE = "article"
+        PHOTO = "photo"
+        VIDEO = "video"
+        REPLY = "reply"
+        LIKE = "like"
+        REPOST = "repost"
+        BOOKMARK = "bookmark"
+        CHECKIN = "checkin"
+        RSVP = "rsvp"
+
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="posts")
+    # Stable identity for idempotency keys and tag: URIs; never shown as the URL.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.NOTE)
+    name = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(blank=True)
+    # The author's source text (Markdown) or, for Micropub HTML content, the HTML as sent.
+    content = models.TextField(blank=True)
+    content_is_html = models.BooleanField(default=False)
+    # Rendered and sanitised; what pages and feeds show.
+    content_html = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PUBLISHED)
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    published = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    slug = models.SlugField(max_length=80, blank=True, allow_unicode=True)
+    # Fixed at first publication: "/2026/11/21/my-slug/". Editing never changes it.
+    path = models.CharField(max_length=200, null=True, blank=True)
+    in_reply_to = models.URLField(max_length=2000, blank=True)
+    like_of = models.URLField(max_length=2000, blank=True)
+    repost_of = models.URLField(max_length=2000, blank=True)
+    bookmark_of = models.URLField(max_length=2000, blank=True)
+    # URLs of copies on other sites (u-syndication).
+    syndication = models.JSONField(default=list, blank=True)
+    # mf2 properties we do not model as columns, kept verbatim for q=source.
+    extra_properties = models.JSONField(default=dict, blank=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="posts")
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint("blog", "path", name="post_path_per_blog")]
+        indexes = [
+            models.Index(fields=["blog", "status", "deleted_at", "-published"], name="post_blog_listing"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.content[:60] or str(self.uuid)
+
+    def get_absolute_url(self) -> str:
+        return self.blog.absolute(self.path or f"/drafts/{self.uuid}/")
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_article(self) -> bool:
+        return bool(self.name)
+
+    @property
+    def title_or_excerpt(self) -> str:
+        from microhost.sanitize import plain_text
+
+        return self.name or plain_text(self.content_html)[:80]
+
+
+class Photo(models.Model):
+    """An uploaded (or remotely referenced) image with its alt text and resized variants."""
+
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="photos")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="photos", null=True, blank=True)
+    file = models.FileField(upload_to="photos/", blank=True, max_length=300)
+    remote_url = models.URLField(max_length=2000, blank=True)
+    alt = models.CharField(max_length=1500, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=50, blank=True)
+    # {"640": "photos/…-640.jpg", "1280": …}: smaller copies for pages and feeds.
+    variants = models.JSONField(default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    @property
+    def url(self) -> str:
+        """Absolute URL of the full-size image."""
+        if self.remote_url:
+            return self.remote_url
+        return _absolute_media(self.blog, self.file.url)
+
+    def variant_url(self, width: int) -> str:
+        name = self.variants.get(str(width))
+        if not name:
+            return self.url
+        return _absolute_media(self.blog, self.file.storage.url(name))
+
+    @property
+    def display_url(self) -> str:
+        """The size pages show: the 1280 px copy when there is one."""
+        return self.variant_url(1280)
+
+
+def _absolute_media(blog: Blog, url: str) -> str:
+    """Local media is served on the blog's own host; object storage URLs are already absolute."""
+    return url if url.startswith(("http://", "https://")) else blog.absolute(url)

@@ -1,0 +1,37 @@
+"""Permalinks: fixed at first publication as /YYYY/MM/DD/slug/ in the blog's time zone."""
+
+from __future__ import annotations
+
+from django.utils.text import slugify
+
+from microhost.sanitize import plain_text
+from posts.models import Post
+
+SLUG_WORDS = 6
+SLUG_MAX = 60
+
+
+def make_slug(post: Post, requested: str = "") -> str:
+    """mp-slug if given, else the title, else the first words, else the time of day."""
+    source = requested or post.name or " ".join(plain_text(post.content_html).split()[:SLUG_WORDS])
+    slug = slugify(source, allow_unicode=True)[:SLUG_MAX].strip("-")
+    if not slug:
+        slug = post.published.astimezone(post.blog.tzinfo).strftime("%H%M%S")
+    return slug
+
+
+def assign_path(post: Post, requested_slug: str = "") -> None:
+    """Give a post its permanent path, unique within the blog (adds -2, -3… on collision)."""
+    if post.path:
+        return
+    day = post.published.astimezone(post.blog.tzinfo).strftime("%Y/%m/%d")
+    slug = make_slug(post, requested_slug)
+    taken = set(
+        Post.objects.filter(blog=post.blog, path__startswith=f"/{day}/{slug}").values_list("path", flat=True)
+    )
+    candidate, n = slug, 1
+    while f"/{day}/{candidate}/" in taken:
+        n += 1
+        candidate = f"{slug}-{n}"
+    post.slug = candidate
+    post.path = f"/{day}/{candidate}/"

@@ -1,0 +1,181 @@
+"""Side effects on posts. The composer, Micropub and feed import all call these."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Blog
+from posts import properties as props
+from posts.images import ProcessedImage, save_processed
+from posts.models import Category, Photo, Post
+from posts.paths import assign_path
+from posts.post_types import discover_type
+from posts.rendering import render_content
+from posts.signals import post_changed
+
+
+@dataclass
+class NewPhoto:
+    """An already validated upload and its alt text."""
+
+    image: ProcessedImage
+    alt: str = ""
+
+
+def _apply(post: Post, properties: dict[str, list]) -> None:
+    """Set the fields the given properties name (replace semantics per property)."""
+    tz = post.blog.tzinfo
+    if "content" in properties:
+        post.content, post.content_is_html = props.content_of(properties)
+        post.content_html = render_content(post.content, is_html=post.content_is_html)
+    if "name" in properties:
+        post.name = props.text_value(props.first(properties, "name"))[:300]
+    if "summary" in properties:
+        post.summary = props.text_value(props.first(properties, "summary"))
+    if "published" in properties and props.first(properties, "published"):
+        post.published = props.parse_when(props.first(properties, "published"), tz=tz, field="published")
+    if "post-status" in properties:
+        status = props.text_value(props.first(properties, "post-status")) or Post.Status.PUBLISHED
+        if status not in Post.Status.values:
+            raise ValidationError("post-status must be draft or published.", code="invalid_status")
+        post.status = status
+    if "visibility" in properties:
+        visibility = props.text_value(props.first(properties, "visibility")) or Post.Visibility.PUBLIC
+        if visibility not in Post.Visibility.values:
+            raise ValidationError("visibility must be public, unlisted or private.", code="invalid_visibility")
+        post.visibility = visibility
+    for prop, attr in props.URL_PROPERTIES.items():
+        if prop in properties:
+            value = props.first(properties, prop)
+            setattr(post, attr, props.http_url(value, field=prop) if value else "")
+    if "syndication" in properties:
+        post.syndication = [props.http_url(v, field="syndication") for v in properties["syndication"] or []]
+    post.extra_properties.update(props.extra_properties(properties))
+
+
+def _kind_properties(post: Post, properties: dict[str, list], has_photos: bool) -> dict[str, list]:
+    """The properties Post Type Discovery looks at, from the post as it now stands."""
+    merged = {"name": [post.name] if post.name else [], "content": [post.content] if post.content else []}
+    for prop, attr in props.URL_PROPERTIES.items():
+        merged[prop] = [getattr(post, attr)] if getattr(post, attr) else []
+    for prop in ("rsvp", "checkin", "video"):
+        merged[prop] = post.extra_properties.get(prop, [])
+    merged["photo"] = [True] if has_photos else []
+    return merged
+
+
+def _set_categories(post: Post, names: list[str]) -> None:
+    categories = []
+    for name in names:
+        slug = slugify(name, allow_unicode=True)[:100] or "tag"
+        category, _ = Category.objects.get_or_create(blog=post.blog, slug=slug, defaults={"name": name})
+        categories.append(category)
+    post.categories.set(categories)
+
+
+def _add_photos(post: Post, photos: Sequence[NewPhoto], remote: Sequence, start: int, written: list) -> None:
+    position = start
+    for new in photos:
+        name, variants = save_processed(new.image, blog_id=post.blog_id, storage=default_storage)
+        written.extend([name, *variants.values()])
+        Photo.objects.create(
+            blog=post.blog, post=post, file=name, alt=new.alt[:1500], width=new.image.width,
+            height=new.image.height, content_type=new.image.content_type, variants=variants,
+            position=position,
+        )
+        position += 1
+    for value in remote:
+        alt = value.get("alt", "") if isinstance(value, dict) else ""
+        url = props.http_url(value, field="photo")
+        Photo.objects.create(blog=post.blog, post=post, remote_url=url, alt=alt[:1500], position=position)
+        position += 1
+
+
+def _finish(post: Post, action: str) -> None:
+    post.blog.touch()
+    transaction.on_commit(lambda: post_changed.send(sender=Post, post=post, action=action))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def create_post(*, blog: Blog, properties: dict[str, list], photos: Sequence[NewPhoto] = ()) -> Post:
+    """Validate, save and return a new post; nothing is saved if anything is wrong."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            post = Post(blog=blog, created_at=timezone.now())
+            _apply(post, properties)
+            remote = properties.get("photo") or []
+            post.kind = discover_type(_kind_properties(post, properties, bool(photos or remote)))
+            if post.status == Post.Status.PUBLISHED:
+                post.published = post.published or post.created_at
+                assign_path(post, props.text_value(props.first(properties, "mp-slug")))
+            post.save()
+            _set_categories(post, props.category_names(properties))
+            _add_photos(post, photos, remote, 0, written)
+            _finish(post, "created")
+    except Exception:
+        _delete_files(written)
+        raise
+    return post
+
+
+def update_post(
+    *, post: Post, properties: dict[str, list], photos: Sequence[NewPhoto] = (),
+    remove_photo_ids: Sequence[int] = (), photo_alts: dict[int, str] | None = None,
+) -> Post:
+    """Replace the named properties; the post's URL never changes."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            post = Post.objects.select_for_update().select_related("blog__user").get(pk=post.pk)
+            was_published = post.status == Post.Status.PUBLISHED
+            _apply(post, properties)
+            if "category" in properties:
+                _set_categories(post, props.category_names(properties))
+            post.photos.filter(id__in=remove_photo_ids).delete()
+            for photo_id, alt in (photo_alts or {}).items():
+                post.photos.filter(id=photo_id).update(alt=alt[:1500])
+            start = (post.photos.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+            _add_photos(post, photos, properties.get("photo") or [], start, written)
+            has_photos = post.photos.exists()
+            post.kind = discover_type(_kind_properties(post, properties, has_photos))
+            now = timezone.now()
+            if post.status == Post.Status.PUBLISHED and not post.path:
+                post.published = post.published or now
+                assign_path(post, props.text_value(props.first(properties, "mp-slug")))
+            if was_published:
+                post.updated = now
+            post.save()
+            _finish(post, "updated")
+    except Exception:
+        _delete_files(written)
+        raise
+    return post
+
+
+def delete_post(*, post: Post) -> Post:
+    """Soft delete: the permalink answers 410 Gone until undeleted."""
+    with transaction.atomic():
+        post.deleted_at = timezone.now()
+        post.save(update_fields=["deleted_at"])
+        _finish(post, "deleted")
+    return post
+
+
+def undelete_post(*, post: Post) -> Post:
+    with transaction.atomic():
+        post.deleted_at = None
+        post.save(update_fields=["deleted_at"])
+        _finish(post, "undeleted")
+    return post
