@@ -1,0 +1,79 @@
+"""Shared fixtures: users with blogs, clients bound to the platform or a blog host, post factories."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from accounts.services import create_account
+from posts.services import NewPhoto, create_post
+
+PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Each test writes uploads to its own folder; absolute URLs use plain http on the test host."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MICROHOST_SCHEME = "http"
+    settings.MICROHOST_PORT = ""
+    settings.MICROHOST_DOMAIN = "microhost.test"
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str = "alice", **kwargs):
+        return create_account(username=username, email=kwargs.get("email", f"{username}@example.com"),
+                              password=kwargs.get("password", PASSWORD))
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def platform_client(settings) -> Client:
+    """A browser on the platform host."""
+    return Client(HTTP_HOST=settings.MICROHOST_DOMAIN)
+
+
+@pytest.fixture
+def logged_in(platform_client, alice) -> Client:
+    platform_client.force_login(alice)
+    return platform_client
+
+
+@pytest.fixture
+def blog_client(settings):
+    """blog_client(user) → a client whose requests go to that user's blog host."""
+    def for_user(user) -> Client:
+        return Client(HTTP_HOST=user.blog.host)
+    return for_user
+
+
+def jpeg_bytes(width: int = 1600, height: int = 1200, color: str = "teal", exif: bytes | None = None) -> bytes:
+    out = io.BytesIO()
+    image = Image.new("RGB", (width, height), color)
+    image.save(out, "JPEG", **({"exif": exif} if exif else {}))
+    return out.getvalue()
+
+
+@pytest.fixture
+def make_post(db):
+    """make_post(user, content=..., **mf2 properties as kwargs with _ for -) → a published post."""
+    def make(user, content: str = "Hello world", photos: list[NewPhoto] = (), **properties):
+        props: dict[str, list] = {"content": [content]}
+        for key, value in properties.items():
+            props[key.replace("_", "-")] = value if isinstance(value, list) else [value]
+        return create_post(blog=user.blog, properties=props, photos=photos)
+    return make
