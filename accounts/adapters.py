@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 from django.forms import ValidationError as FormValidationError
+from django.urls import reverse
 
 from accounts.services import ensure_blog
 from accounts.urls_util import platform_url
@@ -27,11 +30,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_reset_password_from_key_url(self, key):
         """Reset links point at the platform domain from settings, never the request Host (R23)."""
-        from django.urls import reverse
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return platform_url(path.replace("UID-KEY", quote(key)))
 
-        return platform_url(reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"}))
-
-    def get_email_verification_url(self, request, emailconfirmation):
-        from django.urls import reverse
-
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        """Verification links, likewise, use the platform domain from settings."""
         return platform_url(reverse("account_confirm_email", args=[emailconfirmation.key]))

@@ -61,6 +61,8 @@ MICROHOST_FETCH_MAX_BYTES = int(os.environ.get("MICROHOST_FETCH_MAX_BYTES", str(
 MICROHOST_FETCH_MAX_REDIRECTS = 5
 # DNS server(s) used for custom-domain TXT checks, "host:port,…"; empty means the system resolver.
 MICROHOST_DNS_NAMESERVERS = env_list("MICROHOST_DNS_NAMESERVERS")
+# Port for the custom-domain HTTP proof (http://<domain>/.well-known/microhost-verify); 80 but in tests.
+MICROHOST_DOMAIN_CHECK_PORT = int(os.environ.get("MICROHOST_DOMAIN_CHECK_PORT", "80"))
 # Networks allowed to call the TLS "ask" endpoint (Caddy on-demand TLS); loopback by default.
 MICROHOST_ASK_ALLOWED_NETWORKS = env_list("MICROHOST_ASK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
 # Delay before a new post's first syndicated copy goes out (seconds).
@@ -205,6 +207,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Outside production, serve static files straight from the source folders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = not env_flag("MICROHOST_PRODUCTION")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
@@ -287,7 +292,10 @@ CELERY_TASK_ROUTES = {
     "webmention.*": {"queue": "webmention"},
     "timeline.*": {"queue": "feeds"},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-prove serving custom domains daily; one failing for 3 days stops being served (R26).
+    "accounts-recheck-domains": {"task": "accounts.recheck_domains", "schedule": 24 * 3600},
+}
 
 LOGGING = {
     "version": 1,

@@ -30,7 +30,11 @@ class PostQuerySet(models.QuerySet):
 
     def with_relations(self) -> PostQuerySet:
         """Everything a rendered h-entry needs, in a fixed number of queries."""
-        return self.select_related("blog__user").prefetch_related("categories", "photos")
+        # Categories and photos build URLs from their blog: load it in the same prefetch query.
+        return self.select_related("blog__user").prefetch_related(
+            models.Prefetch("categories", queryset=Category.objects.select_related("blog")),
+            models.Prefetch("photos", queryset=Photo.objects.select_related("blog")),
+        )
 
 
 class Category(models.Model):

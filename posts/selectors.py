@@ -27,6 +27,7 @@ def category_or_404(blog: Blog, slug: str) -> Category:
     category = Category.objects.filter(blog=blog, slug=slug).first()
     if category is None:
         raise Http404("No such category")
+    category.blog = blog  # already loaded by the host lookup
     return category
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from PIL import Image
 
@@ -21,6 +22,8 @@ def _media_in_tmp(settings, tmp_path):
     settings.MICROHOST_SCHEME = "http"
     settings.MICROHOST_PORT = ""
     settings.MICROHOST_DOMAIN = "microhost.test"
+    settings.SECURE_SSL_REDIRECT = False
+    cache.clear()  # rate-limit counters and cached pages must not leak between tests
 
 
 @pytest.fixture

@@ -1,0 +1,227 @@
+"""Blog pages: microformats2 parsed with mf2py, pagination, categories, archives, 404/410."""
+
+from __future__ import annotations
+
+import mf2py
+import pytest
+
+from posts.services import NewPhoto, delete_post, undelete_post
+from posts.images import process_image
+from tests.conftest import jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def parse(response) -> dict:
+    assert response.status_code == 200, response.content[:300]
+    return mf2py.parse(doc=response.content.decode(), url="http://alice.microhost.test/")
+
+
+def entries(parsed: dict) -> list[dict]:
+    feeds = [item for item in parsed["items"] if "h-feed" in item["type"]]
+    assert feeds, "no h-feed on the page"
+    return [child for child in feeds[0].get("children", []) if "h-entry" in child["type"]]
+
+
+def test_home_is_an_h_feed_of_h_entries(alice, make_post, blog_client):
+    """The home page is an h-feed, newest first, with an author h-card."""
+    make_post(alice, "First note")
+    make_post(alice, "Second note")
+    parsed = parse(blog_client(alice).get("/"))
+    found = entries(parsed)
+    assert [e["properties"]["content"][0]["value"] for e in found] == ["Second note", "First note"]
+    feed = next(item for item in parsed["items"] if "h-feed" in item["type"])
+    assert feed["properties"]["author"][0]["properties"]["name"] == ["alice"]
+
+
+def test_note_has_no_name_and_article_has_one(alice, make_post, blog_client):
+    """p-name appears for articles only; notes are parsed without a name."""
+    note = make_post(alice, "Just a thought")
+    article = make_post(alice, "Long body text", name="A Title")
+    note_entry = parse(blog_client(alice).get(note.path))["items"][0]
+    article_entry = parse(blog_client(alice).get(article.path))["items"][0]
+    assert "name" not in note_entry["properties"]
+    assert article_entry["properties"]["name"] == ["A Title"]
+    assert note.kind == "note" and article.kind == "article"
+
+
+def test_permalink_entry_properties(alice, make_post, blog_client):
+    """A permalink carries content, published, url, uid, categories and the author card."""
+    post = make_post(alice, "Hello *world*", category=["Life", "Cats"])
+    entry = parse(blog_client(alice).get(post.path))["items"][0]
+    props = entry["properties"]
+    assert props["content"][0]["html"] == "<p>Hello <em>world</em></p>"
+    assert props["url"] == [post.get_absolute_url()] and props["uid"] == [post.get_absolute_url()]
+    assert props["published"][0].startswith(post.published.strftime("%Y-%m-%d"))
+    assert sorted(props["category"]) == ["Cats", "Life"]
+    assert props["author"][0]["properties"]["url"] == ["http://alice.microhost.test/"]
+    assert "updated" not in props and "syndication" not in props
+
+
+def test_edited_post_shows_updated_and_keeps_url(alice, make_post, blog_client):
+    """Editing sets dt-updated and never changes the permalink."""
+    from posts.services import update_post
+
+    post = make_post(alice, "Original words here", name="Stable")
+    path = post.path
+    post = update_post(post=post, properties={"name": ["Renamed entirely"], "content": ["New"]})
+    assert post.path == path
+    props = parse(blog_client(alice).get(path))["items"][0]["properties"]
+    assert props["name"] == ["Renamed entirely"] and "updated" in props
+
+
+@pytest.mark.parametrize(
+    ("prop", "kind", "mf2_name"),
+    [("in-reply-to", "reply", "in-reply-to"), ("like-of", "like", "like-of"),
+     ("repost-of", "repost", "repost-of"), ("bookmark-of", "bookmark", "bookmark-of")],
+)
+def test_response_properties_are_marked_up(alice, make_post, blog_client, prop, kind, mf2_name):
+    """Replies, likes, reposts and bookmarks carry their u-* link and their discovered type."""
+    post = make_post(alice, "Nice", **{prop.replace("-", "_"): "https://example.com/a/post"})
+    assert post.kind == kind
+    props = parse(blog_client(alice).get(post.path))["items"][0]["properties"]
+    assert props[mf2_name] == ["https://example.com/a/post"]
+
+
+def test_photo_is_u_photo_with_alt(alice, make_post, blog_client):
+    """Photos are u-photo with their alt text and an absolute URL on the blog host."""
+    photo = NewPhoto(image=process_image(jpeg_bytes()), alt="A teal square")
+    post = make_post(alice, "Look", photos=[photo])
+    assert post.kind == "photo"
+    props = parse(blog_client(alice).get(post.path))["items"][0]["properties"]
+    assert props["photo"][0]["alt"] == "A teal square"
+    assert props["photo"][0]["value"].startswith(f"http://alice.microhost.test/media/photos/{alice.blog.pk}/")
+
+
+def test_photo_file_is_served_on_owners_host_only(alice, bob, make_post, blog_client):
+    """A blog host serves its own media, and 404s another blog's files."""
+    post = make_post(alice, "Look", photos=[NewPhoto(image=process_image(jpeg_bytes()), alt="x")])
+    path = post.photos.get().file.url
+    response = blog_client(alice).get(path)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert blog_client(bob).get(path).status_code == 404
+
+
+def test_unknown_path_is_blog_404(alice, blog_client):
+    """A missing post is 404 on the blog's own page."""
+    response = blog_client(alice).get("/2020/01/01/nope/")
+    assert response.status_code == 404
+    assert b"Nothing lives at this address" in response.content
+
+
+def test_deleted_post_is_410_then_undeleted_200(alice, make_post, blog_client):
+    """Deleting makes the permalink 410 Gone; undeleting restores it at the same URL."""
+    post = make_post(alice, "Here today")
+    delete_post(post=post)
+    gone = blog_client(alice).get(post.path)
+    assert gone.status_code == 410
+    assert b"Here today" not in parse(blog_client(alice).get("/"))["items"].__repr__().encode()
+    undelete_post(post=post)
+    assert blog_client(alice).get(post.path).status_code == 200
+
+
+def test_drafts_are_not_public(alice, make_post, blog_client):
+    """A draft has no permalink and is absent from lists."""
+    draft = make_post(alice, "Secret draft", post_status="draft")
+    assert draft.path is None
+    assert b"Secret draft" not in blog_client(alice).get("/").content
+
+
+def test_unlisted_post_has_permalink_but_is_not_listed(alice, make_post, blog_client):
+    """Unlisted posts answer at their URL and stay out of the home page."""
+    post = make_post(alice, "Quiet one", visibility="unlisted")
+    assert blog_client(alice).get(post.path).status_code == 200
+    assert b"Quiet one" not in blog_client(alice).get("/").content
+
+
+def test_pagination(alice, make_post, blog_client, settings):
+    """Home pages page by MICROHOST_PAGE_SIZE with rel=next/prev; past the end is 404."""
+    settings.MICROHOST_PAGE_SIZE = 3
+    for n in range(7):
+        make_post(alice, f"Post number {n}")
+    client = blog_client(alice)
+    assert len(entries(parse(client.get("/")))) == 3
+    assert b'rel="next"' in client.get("/").content
+    third = client.get("/?page=3")
+    assert len(entries(parse(third))) == 1 and b'rel="next"' not in third.content
+    assert client.get("/?page=4").status_code == 404
+
+
+def test_category_page_lists_only_that_category(alice, make_post, blog_client):
+    """A category page is an h-feed of the posts in it."""
+    make_post(alice, "About cats", category=["Cats"])
+    make_post(alice, "About dogs", category=["Dogs"])
+    found = entries(parse(blog_client(alice).get("/category/cats/")))
+    assert [e["properties"]["content"][0]["value"] for e in found] == ["About cats"]
+    assert blog_client(alice).get("/category/birds/").status_code == 404
+
+
+def test_archive_by_month(alice, make_post, blog_client):
+    """The archive lists months with counts; a month page lists that month's posts."""
+    make_post(alice, "Old post", published="2024-03-05T10:00:00+00:00")
+    make_post(alice, "Newer post", published="2024-05-01T10:00:00+00:00")
+    archive = blog_client(alice).get("/archive/")
+    assert b"March 2024" in archive.content and b"May 2024" in archive.content
+    found = entries(parse(blog_client(alice).get("/2024/03/")))
+    assert [e["properties"]["content"][0]["value"] for e in found] == ["Old post"]
+
+
+def test_posts_of_other_blogs_never_show(alice, bob, make_post, blog_client):
+    """Bob's blog shows Bob's posts only, and his host does not answer Alice's permalinks."""
+    post = make_post(alice, "Alice only")
+    assert b"Alice only" not in blog_client(bob).get("/").content
+    assert blog_client(bob).get(post.path).status_code == 404
+
+
+def test_discovery_links_in_head_and_header(alice, blog_client):
+    """Every blog page advertises its feeds as <link> elements and in the Link header."""
+    response = blog_client(alice).get("/")
+    parsed = parse(response)
+    alternates = {r["type"] for r in parsed["rel-urls"].values() if "alternate" in r["rels"]}
+    assert alternates == {"application/rss+xml", "application/atom+xml", "application/feed+json"}
+    assert 'rel="alternate"; type="application/feed+json"' in response["Link"]
+
+
+def test_blog_pages_answer_conditional_get(alice, make_post, blog_client):
+    """ETag/Last-Modified give 304s until the blog changes."""
+    make_post(alice, "One")
+    client = blog_client(alice)
+    first = client.get("/")
+    assert client.get("/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get("/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    make_post(alice, "Two")
+    assert client.get("/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_blog_pages_send_csp_without_script(alice, blog_client):
+    """Blog pages forbid all script and set nosniff (R9)."""
+    response = blog_client(alice).get("/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'none'" in csp and "object-src 'none'" in csp and "base-uri 'none'" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_owner_raw_html_in_markdown_is_sanitised(alice, make_post, blog_client):
+    """Markdown may contain HTML, but the owner's script never reaches the page."""
+    post = make_post(alice, 'Hi <script>alert(1)</script><img src=x onerror="alert(2)"> [x](javascript:alert(3))')
+    body = blog_client(alice).get(post.path).content.decode()
+    assert "<script" not in body.lower() and "onerror=" not in body and 'href="javascript:' not in body
+
+
+@pytest.mark.parametrize("path", ["/", "/category/cats/", "/archive/", "/2024/03/"])
+def test_list_pages_use_bounded_queries(alice, make_post, blog_client, django_assert_max_num_queries, path):
+    """List pages cost the same few queries whether they show 1 post or 20."""
+    photo = NewPhoto(image=process_image(jpeg_bytes(200, 200)), alt="x")
+    for n in range(25):
+        make_post(alice, f"Post {n}", category=["Cats", f"c{n}"], photos=[photo],
+                  published=f"2024-03-{n + 1:02d}T10:00:00+00:00")
+    client = blog_client(alice)
+    with django_assert_max_num_queries(5):
+        assert client.get(path).status_code == 200
+
+
+def test_permalink_uses_bounded_queries(alice, make_post, blog_client, django_assert_max_num_queries):
+    """A permalink is a fixed handful of queries."""
+    post = make_post(alice, "One", category=["a", "b", "c"])
+    with django_assert_max_num_queries(4):
+        assert blog_client(alice).get(post.path).status_code == 200
