@@ -41,6 +41,8 @@ def _secret_key() -> str:
 
 # Development conveniences and tracebacks; never on in production.
 DEBUG = env_flag("DEBUG")
+# Production hardening: HTTPS-only secure cookies, SSL redirect, HSTS, hashed static files, strict key checks.
+MICROHOST_PRODUCTION = env_flag("MICROHOST_PRODUCTION")
 # Signs sessions, CSRF tokens and password-reset links.
 SECRET_KEY = _secret_key()
 # Old keys still accepted while rotating (comma-separated).
@@ -48,8 +50,8 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 # The platform's base domain: signup/settings live on it, blogs on <username>.<domain>.
 MICROHOST_DOMAIN = os.environ.get("MICROHOST_DOMAIN", "localhost").lower().strip(".")
-# Scheme used in absolute URLs (u-url, feeds, emails); https unless DEBUG.
-MICROHOST_SCHEME = os.environ.get("MICROHOST_SCHEME", "http" if DEBUG else "https")
+# Scheme used in absolute URLs (u-url, feeds, emails); https in production, http otherwise.
+MICROHOST_SCHEME = os.environ.get("MICROHOST_SCHEME", "https" if MICROHOST_PRODUCTION else "http")
 # Port used in absolute URLs when the platform is not on 80/443 (`make run` sets 8000).
 MICROHOST_PORT = os.environ.get("MICROHOST_PORT", "")
 # Let the safe fetcher reach loopback/private addresses (tests and local development only).
@@ -209,7 +211,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 # Outside production, serve static files straight from the source folders (no collectstatic needed).
-WHITENOISE_USE_FINDERS = not env_flag("MICROHOST_PRODUCTION")
+WHITENOISE_USE_FINDERS = not MICROHOST_PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
@@ -225,9 +227,9 @@ else:
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if MICROHOST_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
 
@@ -239,7 +241,7 @@ CSRF_TRUSTED_ORIGINS: list[str] = []
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and MICROHOST_SCHEME == "https":
+if MICROHOST_PRODUCTION and MICROHOST_SCHEME == "https":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
@@ -305,5 +307,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-if not DEBUG and os.environ.get("MICROHOST_PRODUCTION") and len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production.")
+if MICROHOST_PRODUCTION and (DEBUG or len(SECRET_KEY) < 50 or not os.environ.get("SECRET_KEY")):
+    raise ImproperlyConfigured(
+        "In production (MICROHOST_PRODUCTION=1) set SECRET_KEY to at least 50 random characters and DEBUG=0."
+    )
