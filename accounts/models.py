@@ -121,3 +121,46 @@ class Domain(models.Model):
     @property
     def txt_record_value(self) -> str:
         return f"microhost-verify={self.token}"
+
+
+class AccessToken(models.Model):
+    """A bearer token for Micropub and friends. Only its SHA-256 digest is stored (R32)."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access"  # issued by the IndieAuth token endpoint
+        REFRESH = "refresh"  # exchanged for a new access token
+        PERSONAL = "personal"  # made in Settings → App tokens or by `manage.py mint_token`
+
+    digest = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ACCESS)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tokens")
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="tokens")
+    client_id = models.URLField(max_length=2000, blank=True)
+    client_name = models.CharField(max_length=200, blank=True)
+    # Space-separated scopes, as OAuth writes them.
+    scope = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # The authorization code this token came from, so a replayed code can revoke it (R30).
+    code_digest = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} token for {self.user} ({self.client_name or self.client_id or 'personal'})"
+
+    @property
+    def scopes(self) -> set[str]:
+        return set(self.scope.split())
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def is_active(self) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > dj_timezone.now()
