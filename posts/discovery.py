@@ -1,7 +1,7 @@
 """The rel links every blog page advertises, in the <head> and as HTTP Link headers.
 
-Features that add an endpoint (Micropub, Webmention, IndieAuth, Microsub) register it in
-DISCOVERY_PROVIDERS; each provider maps a blog to (rel, absolute URL, type) triples.
+Features that add an endpoint (Micropub, Webmention, IndieAuth, Microsub) call register_discovery()
+from their AppConfig.ready(); each provider maps a blog to (rel, absolute URL, type) triples.
 """
 
 from __future__ import annotations
@@ -21,7 +21,14 @@ def feed_links(blog: Blog) -> list[tuple[str, str, str]]:
     return [("alternate", blog.absolute(path), mime) for path, mime, _ in FEED_TYPES]
 
 
-DISCOVERY_PROVIDERS: list[Callable[[Blog], list[tuple[str, str, str]]]] = [feed_links]
+Provider = Callable[[Blog], list[tuple[str, str, str]]]
+DISCOVERY_PROVIDERS: list[Provider] = [feed_links]
+
+
+def register_discovery(provider: Provider) -> None:
+    """Add a provider once (ready() may run more than once in tests)."""
+    if provider not in DISCOVERY_PROVIDERS:
+        DISCOVERY_PROVIDERS.append(provider)
 
 
 def discovery_links(blog: Blog) -> list[tuple[str, str, str]]:
