@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from posts.views import blog, media
+from posts.views import blog, feeds, media
 
 urlpatterns = [
     path("", blog.home, name="blog_home"),
@@ -10,6 +10,12 @@ urlpatterns = [
     path("<int:year>/<int:month>/", blog.month, name="blog_month"),
     path("archive/", blog.archive, name="blog_archive"),
     path("category/<str:slug>/", blog.category, name="blog_category"),
+    path("feed.xml", feeds.rss, name="blog_feed_rss"),
+    path("feed.atom", feeds.atom, name="blog_feed_atom"),
+    path("feed.json", feeds.json_feed, name="blog_feed_json"),
+    path("category/<str:slug>/feed.xml", feeds.rss, name="category_feed_rss"),
+    path("category/<str:slug>/feed.atom", feeds.atom, name="category_feed_atom"),
+    path("category/<str:slug>/feed.json", feeds.json_feed, name="category_feed_json"),
     path("media/<path:path>", media.blog_media, name="blog_media"),
 ]
 
