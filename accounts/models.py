@@ -45,6 +45,14 @@ class User(AbstractUser):
     def name(self) -> str:
         return self.display_name or self.username
 
+    @property
+    def avatar_url(self) -> str:
+        """Absolute avatar URL: on the blog's host for local media, as-is for object storage."""
+        if not self.avatar:
+            return ""
+        url = self.avatar.url
+        return url if url.startswith(("http://", "https://")) else self.blog.absolute(url)
+
 
 class Blog(models.Model):
     """One per user. `changed_at` moves on every visible change: it drives ETags and caches."""
@@ -164,3 +172,23 @@ class AccessToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > dj_timezone.now()
+
+
+class AuthorizationCode(models.Model):
+    """An IndieAuth authorization code: digest only, single use, ten minutes (R30; IndieAuth §5.2.1)."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auth_codes")
+    client_id = models.URLField(max_length=2000)
+    client_name = models.CharField(max_length=200, blank=True)
+    # Not a URLField: native apps register private-use schemes (com.example.app:/callback, RFC 8252 §7.1).
+    redirect_uri = models.CharField(max_length=2000)
+    # BASE64URL(SHA256(code_verifier)); only S256 is accepted (R29).
+    code_challenge = models.CharField(max_length=128)
+    # The scopes the user granted, space-separated; empty means "profile URL only".
+    scope = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"authorization code for {self.user} ({self.client_id})"

@@ -84,10 +84,7 @@ def photo_enclosure(photo: Photo) -> Enclosure:
 
 def avatar_url(blog: Blog) -> str | None:
     """Local media URLs are paths on the blog's host; object storage URLs are absolute already."""
-    avatar = blog.user.avatar
-    if not avatar:
-        return None
-    return avatar.url if avatar.url.startswith(("http://", "https://")) else blog.absolute(avatar.url)
+    return blog.user.avatar_url or None
 
 
 def local_time(post: Post, value: datetime.datetime | None) -> datetime.datetime | None:

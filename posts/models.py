@@ -102,6 +102,8 @@ class Post(models.Model):
     bookmark_of = models.URLField(max_length=2000, blank=True)
     # URLs of copies on other sites (u-syndication).
     syndication = models.JSONField(default=list, blank=True)
+    # Target uids asked for with Micropub mp-syndicate-to; the syndication jobs act on them (issue 6).
+    syndicate_to = models.JSONField(default=list, blank=True)
     # mf2 properties we do not model as columns, kept verbatim for q=source.
     extra_properties = models.JSONField(default=dict, blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="posts")
@@ -133,10 +135,26 @@ class Post(models.Model):
         return bool(self.name)
 
     @property
+    def cites(self) -> dict[str, dict]:
+        """Name and URL of each h-cite a client sent for in-reply-to/like-of/… (keys use _), for display."""
+        found = {}
+        for prop in ("in-reply-to", "like-of", "repost-of", "bookmark-of"):
+            value = (self.extra_properties.get(prop) or [None])[0]
+            if isinstance(value, dict):
+                cite = value.get("properties") or {}
+                found[prop.replace("-", "_")] = {
+                    "name": str((cite.get("name") or [""])[0]), "url": str((cite.get("url") or [""])[0]),
+                }
+        return found
+
+    @property
     def title_or_excerpt(self) -> str:
+        """The title, or the first words of the text cut at a word boundary."""
+        from django.utils.text import Truncator
+
         from microhost.sanitize import plain_text
 
-        return self.name or plain_text(self.content_html)[:80]
+        return self.name or Truncator(" ".join(plain_text(self.content_html).split())).chars(80)
 
 
 class Photo(models.Model):
@@ -163,13 +181,13 @@ class Photo(models.Model):
         """Absolute URL of the full-size image."""
         if self.remote_url:
             return self.remote_url
-        return _absolute_media(self.blog, self.file.url)
+        return absolute_media(self.blog, self.file.url)
 
     def variant_url(self, width: int) -> str:
         name = self.variants.get(str(width))
         if not name:
             return self.url
-        return _absolute_media(self.blog, self.file.storage.url(name))
+        return absolute_media(self.blog, self.file.storage.url(name))
 
     @property
     def display_url(self) -> str:
@@ -177,6 +195,6 @@ class Photo(models.Model):
         return self.variant_url(1280)
 
 
-def _absolute_media(blog: Blog, url: str) -> str:
+def absolute_media(blog: Blog, url: str) -> str:
     """Local media is served on the blog's own host; object storage URLs are already absolute."""
     return url if url.startswith(("http://", "https://")) else blog.absolute(url)
