@@ -24,4 +24,6 @@ class DomainInline(admin.TabularInline):
 class BlogAdmin(admin.ModelAdmin):
     list_display = ("subdomain", "title", "custom_domain", "changed_at")
     search_fields = ("subdomain", "title", "custom_domain")
+    # Serving a domain needs proof of control: only verification (accounts/domains.py) sets it.
+    readonly_fields = ("subdomain", "custom_domain", "changed_at")
     inlines = [DomainInline]

@@ -24,6 +24,8 @@ def _media_in_tmp(settings, tmp_path):
     settings.MICROHOST_DOMAIN = "microhost.test"
     settings.SECURE_SSL_REDIRECT = False
     cache.clear()  # rate-limit counters and cached pages must not leak between tests
+    # Password hashing is deliberately slow; tests that are not about it use a fast hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
