@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from posts.micropub import views as micropub
 from posts.views import blog, feeds, media
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("category/<str:slug>/feed.atom", feeds.atom, name="category_feed_atom"),
     path("category/<str:slug>/feed.json", feeds.json_feed, name="category_feed_json"),
     path("media/<path:path>", media.blog_media, name="blog_media"),
+    path("micropub", micropub.micropub, name="micropub"),
+    path("micropub/media", micropub.media_endpoint, name="micropub_media"),
 ]
 
 handler404 = "microhost.errors.not_found"

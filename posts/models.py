@@ -135,17 +135,11 @@ class Post(models.Model):
         return bool(self.name)
 
     @property
-    def cites(self) -> dict[str, dict]:
-        """Name and URL of each h-cite a client sent for in-reply-to/like-of/… (keys use _), for display."""
-        found = {}
-        for prop in ("in-reply-to", "like-of", "repost-of", "bookmark-of"):
-            value = (self.extra_properties.get(prop) or [None])[0]
-            if isinstance(value, dict):
-                cite = value.get("properties") or {}
-                found[prop.replace("-", "_")] = {
-                    "name": str((cite.get("name") or [""])[0]), "url": str((cite.get("url") or [""])[0]),
-                }
-        return found
+    def display_context(self) -> dict:
+        """What its page shows about what it responds to, where it was, its video/audio (see mf2.py)."""
+        from posts.mf2 import display_context
+
+        return display_context(self)
 
     @property
     def title_or_excerpt(self) -> str:
@@ -175,6 +169,9 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt or self.remote_url or self.file.name
 
     @property
     def url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,9 @@ from posts.paths import assign_path
 from posts.post_types import discover_type
 from posts.rendering import render_content
 from posts.signals import post_changed
+
+# File names save_processed gives uploads: a random UUID, so URLs are unguessable.
+UPLOAD_NAME = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{2,5}")
 
 
 @dataclass
@@ -49,7 +53,9 @@ def _apply(post: Post, properties: dict[str, list]) -> None:
     if "visibility" in properties:
         visibility = props.text_value(props.first(properties, "visibility")) or Post.Visibility.PUBLIC
         if visibility not in Post.Visibility.values:
-            raise ValidationError("visibility must be public, unlisted or private.", code="invalid_visibility")
+            raise ValidationError(
+                "visibility must be public, unlisted or private.", code="invalid_visibility"
+            )
         post.visibility = visibility
     for prop, attr in props.URL_PROPERTIES.items():
         if prop in properties:
@@ -57,7 +63,36 @@ def _apply(post: Post, properties: dict[str, list]) -> None:
             setattr(post, attr, props.http_url(value, field=prop) if value else "")
     if "syndication" in properties:
         post.syndication = [props.http_url(v, field="syndication") for v in properties["syndication"] or []]
-    post.extra_properties.update(props.extra_properties(properties))
+    _apply_micropub_only(post, properties)
+    _set_extra(post, properties)
+
+
+def _apply_micropub_only(post: Post, properties: dict[str, list]) -> None:
+    """Properties only Micropub clients send: updated, media URLs, mp-syndicate-to."""
+    updated = props.first(properties, "updated")
+    if post.pk is None and updated:
+        post.updated = props.parse_when(updated, tz=post.blog.tzinfo, field="updated")
+    for prop in ("video", "audio"):
+        for value in properties.get(prop) or []:
+            props.http_url(value, field=prop)  # src attributes on our pages: http(s) only
+    if "mp-syndicate-to" in properties:
+        uids = (props.text_value(v) for v in properties["mp-syndicate-to"] or [])
+        post.syndicate_to = list(dict.fromkeys(uid for uid in uids if uid))
+
+
+def _set_extra(post: Post, properties: dict[str, list]) -> None:
+    """Keep unknown properties verbatim (an empty list removes one), and h-cite objects given for
+    in-reply-to/like-of/… so q=source returns them and pages can show the cited title."""
+    extra = props.extra_properties(properties)
+    for prop in props.URL_PROPERTIES:
+        if prop in properties:
+            values = properties[prop] or []
+            extra[prop] = values if any(isinstance(v, dict) for v in values) else []
+    for key, values in extra.items():
+        if values:
+            post.extra_properties[key] = values
+        else:
+            post.extra_properties.pop(key, None)
 
 
 def _kind_properties(post: Post, properties: dict[str, list], has_photos: bool) -> dict[str, list]:
@@ -72,12 +107,17 @@ def _kind_properties(post: Post, properties: dict[str, list], has_photos: bool) 
 
 
 def _set_categories(post: Post, names: list[str]) -> None:
-    categories = []
+    """Find or create the named categories in a fixed number of queries, however many there are."""
+    wanted: dict[str, str] = {}
     for name in names:
-        slug = slugify(name, allow_unicode=True)[:100] or "tag"
-        category, _ = Category.objects.get_or_create(blog=post.blog, slug=slug, defaults={"name": name})
-        categories.append(category)
-    post.categories.set(categories)
+        wanted.setdefault(slugify(name, allow_unicode=True)[:100] or "tag", name)
+    found = {c.slug: c for c in Category.objects.filter(blog=post.blog, slug__in=wanted)}
+    missing = [Category(blog=post.blog, slug=s, name=n) for s, n in wanted.items() if s not in found]
+    if missing:
+        # ignore_conflicts: a concurrent request may create the same category first.
+        Category.objects.bulk_create(missing, ignore_conflicts=True)
+        found = {c.slug: c for c in Category.objects.filter(blog=post.blog, slug__in=wanted)}
+    post.categories.set([found[slug] for slug in wanted])
 
 
 def _add_photos(post: Post, photos: Sequence[NewPhoto], remote: Sequence, start: int, written: list) -> None:
@@ -92,10 +132,54 @@ def _add_photos(post: Post, photos: Sequence[NewPhoto], remote: Sequence, start:
         )
         position += 1
     for value in remote:
-        alt = value.get("alt", "") if isinstance(value, dict) else ""
-        url = props.http_url(value, field="photo")
-        Photo.objects.create(blog=post.blog, post=post, remote_url=url, alt=alt[:1500], position=position)
+        _add_photo_by_url(post, value, position)
         position += 1
+
+
+def _own_upload(blog: Blog, url: str) -> Photo | None:
+    """The blog's own uploaded image at this URL (e.g. from the media endpoint), if it is one."""
+    name = url.rsplit("/", 1)[-1]
+    if not UPLOAD_NAME.fullmatch(name):
+        return None
+    photo = Photo.objects.filter(blog=blog, file=f"photos/{blog.pk}/{name}").first()
+    if photo is None or not photo.content_type.startswith("image/"):
+        return None
+    photo.blog = blog
+    return photo if photo.url == url else None
+
+
+def _add_photo_by_url(post: Post, value, position: int) -> None:
+    """Attach our own upload (a copy of the row if another post uses it); hotlink anything else.
+
+    Remote photos are never fetched (Micropub §3.3.1 says MAY; our rule: only the safe fetcher, and
+    only when needed)."""
+    alt = str(value.get("alt", "")) if isinstance(value, dict) else ""
+    url = props.http_url(value, field="photo")
+    upload = _own_upload(post.blog, url)
+    if upload is None:
+        Photo.objects.create(blog=post.blog, post=post, remote_url=url, alt=alt[:1500], position=position)
+        return
+    if upload.post_id is not None:
+        upload.pk = None  # the file is shared; each post gets its own row (alt, position)
+    upload.post, upload.alt, upload.position = post, alt[:1500], position
+    upload.save()
+
+
+def _replace_photos(post: Post, values: list) -> int:
+    """Micropub replace/delete of `photo`: rows whose URL stays are kept, others dropped, new ones
+    added. Returns the next free position."""
+    existing = {photo.url: photo for photo in post.photos.select_related("blog")}
+    for position, value in enumerate(values):
+        url = props.text_value(value)
+        kept = existing.pop(url, None)
+        if kept is None:
+            _add_photo_by_url(post, value, position)
+            continue
+        kept.alt = str(value.get("alt", ""))[:1500] if isinstance(value, dict) else ""
+        kept.position = position
+        kept.save(update_fields=["alt", "position"])
+    Photo.objects.filter(id__in=[photo.id for photo in existing.values()]).delete()
+    return len(values)
 
 
 def _finish(post: Post, action: str) -> None:
@@ -134,7 +218,8 @@ def update_post(
     *, post: Post, properties: dict[str, list], photos: Sequence[NewPhoto] = (),
     remove_photo_ids: Sequence[int] = (), photo_alts: dict[int, str] | None = None,
 ) -> Post:
-    """Replace the named properties; the post's URL never changes."""
+    """Replace the named properties (`photo` too: the list given becomes the post's photos);
+    the post's URL never changes once published."""
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -146,8 +231,12 @@ def update_post(
             post.photos.filter(id__in=remove_photo_ids).delete()
             for photo_id, alt in (photo_alts or {}).items():
                 post.photos.filter(id=photo_id).update(alt=alt[:1500])
-            start = (post.photos.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-            _add_photos(post, photos, properties.get("photo") or [], start, written)
+            if "photo" in properties:
+                start = _replace_photos(post, properties["photo"] or [])
+            else:
+                last = post.photos.order_by("-position").values_list("position", flat=True).first()
+                start = (last or 0) + 1
+            _add_photos(post, photos, (), start, written)
             has_photos = post.photos.exists()
             post.kind = discover_type(_kind_properties(post, properties, has_photos))
             now = timezone.now()
