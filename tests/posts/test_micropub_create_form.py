@@ -91,9 +91,11 @@ def test_110_utf8_round_trip(client):
 
 
 def test_111_unknown_property_kept_not_rendered(client):
-    """An unknown property does not stop the create; it is kept and returned by q=source."""
+    """An unknown property does not stop the create; it is kept for q=source, not shown on the page."""
     location = created(form(client, "h=entry&content=Odd&x-mood=happy&x-mood=calm"))
-    assert entry(client, location)["content"][0]["value"] == "Odd"
+    props = entry(client, location)
+    assert props["content"][0]["value"] == "Odd" and "x-mood" not in props
+    assert b"happy" not in client.get(location.removeprefix("http://alice.microhost.test")).content
     assert source(client, location)["x-mood"] == ["happy", "calm"]
 
 

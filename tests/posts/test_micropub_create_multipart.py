@@ -44,7 +44,7 @@ def media_files(alice, settings) -> list:
 
 
 def test_300_multipart_photo(client, alice, settings):
-    """A file part named photo is validated, stored on the blog host and shown; EXIF is stripped."""
+    """A file part named photo is validated, stored on the blog host, served as image/jpeg and shown."""
     location = created(
         client.post("/micropub", {"h": "entry", "content": "Nice sunset tonight", "photo": jpg()})
     )
