@@ -23,6 +23,15 @@ def split_host(request: HttpRequest) -> str:
     return host.strip().lower().rstrip(".")
 
 
+def _to_canonical(request: HttpRequest, url: str) -> HttpResponse:
+    """301 for reads; 308 for writes so Micropub/Webmention POSTs keep their method and body."""
+    if request.method in ("GET", "HEAD"):
+        return HttpResponsePermanentRedirect(url)
+    response = HttpResponse(status=308)
+    response["Location"] = url
+    return response
+
+
 class HostRoutingMiddleware:
     """Sets request.blog and request.urlconf for blog hosts; 404s hosts that are none of ours."""
 
@@ -44,7 +53,7 @@ class HostRoutingMiddleware:
             return HttpResponseNotFound("No blog is served at this address.", content_type="text/plain")
         blog, canonical_host = match
         if canonical_host != host:
-            return HttpResponsePermanentRedirect(blog.base_url + request.get_full_path())
+            return _to_canonical(request, blog.base_url + request.get_full_path())
         request.blog = blog
         request.urlconf = settings.BLOG_URLCONF
         return self.get_response(request)

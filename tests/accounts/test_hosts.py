@@ -105,3 +105,14 @@ def test_platform_post_from_a_blog_origin_fails_csrf(alice, settings, origin, st
     response = client.post("/settings/domains/", {"name": "new.example.com", "csrfmiddlewaretoken": token},
                            HTTP_ORIGIN=origin)
     assert response.status_code == status
+
+
+def test_post_to_subdomain_of_custom_domain_blog_is_308(alice, blog_client):
+    """Writes to the old subdomain are redirected with 308 so clients re-send the same POST."""
+    from django.test import Client
+
+    alice.blog.custom_domain = "blog.example.com"
+    alice.blog.save()
+    response = Client(HTTP_HOST="alice.microhost.test").post("/micropub?x=1", {"h": "entry"})
+    assert response.status_code == 308
+    assert response["Location"] == "http://blog.example.com/micropub?x=1"
