@@ -20,6 +20,7 @@ urlpatterns = [
     path("posts/<int:post_id>/undelete/", compose.undelete_post, name="undelete_post"),
     path("settings/", settings_views.profile, name="settings_profile"),
     path("settings/blog/", settings_views.blog, name="settings_blog"),
+    path("", include("accounts.urls_indieauth")),
     path("", include("accounts.urls")),
 ]
 
