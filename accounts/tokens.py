@@ -40,7 +40,7 @@ def authenticate(raw: str, *, kinds: tuple[str, ...] = ("access", "personal")) -
     now = timezone.now()
     token = (
         AccessToken.objects.select_related("user", "blog__user")
-        .filter(digest=digest(raw), kind__in=kinds, revoked_at__isnull=True)
+        .filter(digest=digest(raw), kind__in=kinds, revoked_at__isnull=True, user__is_active=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .first()
     )

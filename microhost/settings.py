@@ -304,7 +304,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # httpx/httpcore log every fetched URL at INFO; URLs can carry secrets, so keep them quiet.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 if MICROHOST_PRODUCTION and (DEBUG or len(SECRET_KEY) < 50 or not os.environ.get("SECRET_KEY")):

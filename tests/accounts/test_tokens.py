@@ -53,3 +53,11 @@ def test_mint_token_command_prints_only_the_token(alice, capsys):
     token = tokens.authenticate(out)
     assert token.user == alice and token.scopes == {"create", "update", "delete", "media"}
     assert token.client_id == "https://client.example/"
+
+
+def test_deactivated_users_tokens_do_not_authenticate(alice):
+    """A token of a deactivated user is refused everywhere."""
+    raw, _ = tokens.mint_token(user=alice, scope="create")
+    alice.is_active = False
+    alice.save()
+    assert tokens.authenticate(raw) is None
