@@ -18,7 +18,7 @@ class DnsLookupError(Exception):
 
 
 def parse_nameserver(spec: str) -> dns.nameserver.Do53Nameserver:
-    """"host:port", "[v6]:port" or a bare address (port 53) → a plain-DNS nameserver."""
+    """ "host:port", "[v6]:port" or a bare address (port 53) → a plain-DNS nameserver."""
     spec = spec.strip()
     if spec.startswith("["):
         address, _, port = spec[1:].partition("]")

@@ -122,8 +122,11 @@ def check_txt(domain: Domain) -> Proof:
             return Proof(True)
         found += values
     if found:
-        return Proof(False, f"DNS: the TXT record at {domain.txt_record_name} has a different value; "
-                            "copy the value shown on this page exactly.")
+        return Proof(
+            False,
+            f"DNS: the TXT record at {domain.txt_record_name} has a different value; "
+            "copy the value shown on this page exactly.",
+        )
     return Proof(False, f"DNS: no TXT record at {domain.txt_record_name} yet (new records can take a while).")
 
 

@@ -9,8 +9,9 @@ from posts.images import process_image
 
 
 class ProfileForm(forms.ModelForm):
-    avatar_upload = forms.FileField(label="Avatar", required=False,
-                                    widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    avatar_upload = forms.FileField(
+        label="Avatar", required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
 
     class Meta:
         model = User

@@ -14,7 +14,8 @@ from django.utils import timezone as dj_timezone
 from accounts.urls_util import blog_base_url, subdomain_host
 from accounts.usernames import MAX_LENGTH, validate_username
 
-def avatar_path(instance: "User", filename: str) -> str:
+
+def avatar_path(instance: User, filename: str) -> str:
     """Avatars live under avatars/<user id>/ so a blog host serves only its owner's."""
     return f"avatars/{instance.pk}/{secrets.token_hex(8)}.{filename.rsplit('.', 1)[-1][:5]}"
 

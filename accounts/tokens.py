@@ -20,15 +20,27 @@ def digest(raw: str) -> str:
 
 
 def mint_token(
-    *, user: User, scope: str, client_id: str = "", client_name: str = "",
-    kind: str = AccessToken.Kind.PERSONAL, expires_in: datetime.timedelta | None = None, code_digest: str = "",
+    *,
+    user: User,
+    scope: str,
+    client_id: str = "",
+    client_name: str = "",
+    kind: str = AccessToken.Kind.PERSONAL,
+    expires_in: datetime.timedelta | None = None,
+    code_digest: str = "",
 ) -> tuple[str, AccessToken]:
     """Create a token and return (raw value to hand out once, stored row)."""
     raw = secrets.token_urlsafe(32)
     row = AccessToken.objects.create(
-        digest=digest(raw), kind=kind, user=user, blog=user.blog, client_id=client_id,
-        client_name=client_name, scope=" ".join(dict.fromkeys(scope.split())),
-        expires_at=timezone.now() + expires_in if expires_in else None, code_digest=code_digest,
+        digest=digest(raw),
+        kind=kind,
+        user=user,
+        blog=user.blog,
+        client_id=client_id,
+        client_name=client_name,
+        scope=" ".join(dict.fromkeys(scope.split())),
+        expires_at=timezone.now() + expires_in if expires_in else None,
+        code_digest=code_digest,
     )
     return raw, row
 

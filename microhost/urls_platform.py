@@ -1,9 +1,7 @@
 """URLs served on the platform host (MICROHOST_DOMAIN): accounts, composer, settings, admin."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from accounts.views import settings as settings_views
 from microhost import views as platform_views
@@ -23,6 +21,3 @@ urlpatterns = [
     path("", include("accounts.urls_indieauth")),
     path("", include("accounts.urls")),
 ]
-
-if settings.DEBUG and not settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

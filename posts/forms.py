@@ -13,13 +13,20 @@ PHOTO_SLOTS = 4
 
 class ComposerForm(forms.Form):
     name = forms.CharField(
-        label="Title", required=False, max_length=300,
+        label="Title",
+        required=False,
+        max_length=300,
         help_text="Leave empty for a note; give a title to write an article.",
     )
-    content = forms.CharField(label="Post", required=False, widget=forms.Textarea(attrs={"rows": 8}),
-                              help_text="Markdown works: **bold**, _italic_, [links](https://…).")
-    categories = forms.CharField(label="Categories", required=False, max_length=500,
-                                 help_text="Separate with commas.")
+    content = forms.CharField(
+        label="Post",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown works: **bold**, _italic_, [links](https://…).",
+    )
+    categories = forms.CharField(
+        label="Categories", required=False, max_length=500, help_text="Separate with commas."
+    )
     in_reply_to = forms.URLField(label="In reply to", required=False, assume_scheme="https")
     like_of = forms.URLField(label="Like of", required=False, assume_scheme="https")
     repost_of = forms.URLField(label="Repost of", required=False, assume_scheme="https")
@@ -30,15 +37,23 @@ class ComposerForm(forms.Form):
         self.existing_photos = list(existing_photos)
         for photo in self.existing_photos:
             self.fields[f"alt_existing_{photo.id}"] = forms.CharField(
-                label="Alt text", required=False, max_length=1500, initial=photo.alt)
+                label="Alt text", required=False, max_length=1500, initial=photo.alt
+            )
             self.fields[f"remove_existing_{photo.id}"] = forms.BooleanField(label="Remove", required=False)
         for slot in range(1, PHOTO_SLOTS + 1):
             self.fields[f"photo_{slot}"] = forms.FileField(
-                label=f"Photo {slot}", required=False,
-                widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}))
+                label=f"Photo {slot}",
+                required=False,
+                widget=forms.ClearableFileInput(
+                    attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+                ),
+            )
             self.fields[f"alt_{slot}"] = forms.CharField(
-                label="Alt text", required=False, max_length=1500,
-                help_text="Describe the photo for people who can't see it.")
+                label="Alt text",
+                required=False,
+                max_length=1500,
+                help_text="Describe the photo for people who can't see it.",
+            )
 
     def clean(self):
         data = super().clean()
@@ -62,7 +77,9 @@ class ComposerForm(forms.Form):
         return [(self[f"photo_{n}"], self[f"alt_{n}"]) for n in range(1, PHOTO_SLOTS + 1)]
 
     def existing_photo_fields(self):
-        return [(p, self[f"alt_existing_{p.id}"], self[f"remove_existing_{p.id}"]) for p in self.existing_photos]
+        return [
+            (p, self[f"alt_existing_{p.id}"], self[f"remove_existing_{p.id}"]) for p in self.existing_photos
+        ]
 
     def to_properties(self, *, draft: bool) -> dict[str, list]:
         data = self.cleaned_data
@@ -80,14 +97,19 @@ class ComposerForm(forms.Form):
     def photo_changes(self) -> tuple[list[int], dict[int, str]]:
         data = self.cleaned_data
         removed = [p.id for p in self.existing_photos if data.get(f"remove_existing_{p.id}")]
-        alts = {p.id: data.get(f"alt_existing_{p.id}", "") for p in self.existing_photos if p.id not in removed}
+        alts = {
+            p.id: data.get(f"alt_existing_{p.id}", "") for p in self.existing_photos if p.id not in removed
+        }
         return removed, alts
 
 
 def initial_from_post(post) -> dict:
     return {
-        "name": post.name, "content": post.content,
+        "name": post.name,
+        "content": post.content,
         "categories": ", ".join(c.name for c in post.categories.all()),
-        "in_reply_to": post.in_reply_to, "like_of": post.like_of,
-        "repost_of": post.repost_of, "bookmark_of": post.bookmark_of,
+        "in_reply_to": post.in_reply_to,
+        "like_of": post.like_of,
+        "repost_of": post.repost_of,
+        "bookmark_of": post.bookmark_of,
     }

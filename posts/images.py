@@ -38,8 +38,9 @@ def _open_verified(data: bytes) -> Image.Image:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
         if isinstance(error, Image.DecompressionBombError):
             raise ValidationError("That image has too many pixels.", code="too_many_pixels") from error
-        raise ValidationError("That file is not an image we can read (use JPEG, PNG, GIF or WebP).",
-                              code="not_an_image") from error
+        raise ValidationError(
+            "That file is not an image we can read (use JPEG, PNG, GIF or WebP).", code="not_an_image"
+        ) from error
     if image.format not in ACCEPTED_FORMATS:
         raise ValidationError("Use a JPEG, PNG, GIF or WebP image.", code="format")
     return image

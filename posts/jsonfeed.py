@@ -36,34 +36,40 @@ class JsonFeed(SyndicationFeed):
 
     def as_dict(self) -> dict[str, Any]:
         """The top-level object (§top-level); `items` is required even when empty."""
-        top = _without_empty({
-            "version": JSON_FEED_VERSION,
-            "title": self.feed["title"],
-            "home_page_url": self.feed["link"],
-            "feed_url": self.feed["feed_url"],
-            "description": self.feed["description"],
-            "language": self.feed["language"],
-            "authors": [self._author()],
-        })
+        top = _without_empty(
+            {
+                "version": JSON_FEED_VERSION,
+                "title": self.feed["title"],
+                "home_page_url": self.feed["link"],
+                "feed_url": self.feed["feed_url"],
+                "description": self.feed["description"],
+                "language": self.feed["language"],
+                "authors": [self._author()],
+            }
+        )
         return {**top, "items": [self._item(item) for item in self.items]}
 
     def _author(self) -> dict[str, str]:
-        return _without_empty({
-            "name": self.feed["author_name"],
-            "url": self.feed["author_link"],
-            "avatar": self.feed.get("author_avatar"),
-        })
+        return _without_empty(
+            {
+                "name": self.feed["author_name"],
+                "url": self.feed["author_link"],
+                "avatar": self.feed.get("author_avatar"),
+            }
+        )
 
     def _item(self, item: dict[str, Any]) -> dict[str, Any]:
         """One post; title only for articles, date_modified only once it was edited (§items)."""
-        return _without_empty({
-            "id": item["unique_id"] or item["link"],
-            "url": item["link"],
-            "title": item["title"],
-            "content_html": item["description"],
-            "summary": item.get("summary"),
-            "image": item.get("image"),
-            "date_published": _date(item["pubdate"]),
-            "date_modified": _date(item["updateddate"]),
-            "tags": list(item["categories"]),
-        })
+        return _without_empty(
+            {
+                "id": item["unique_id"] or item["link"],
+                "url": item["link"],
+                "title": item["title"],
+                "content_html": item["description"],
+                "summary": item.get("summary"),
+                "image": item.get("image"),
+                "date_published": _date(item["pubdate"]),
+                "date_modified": _date(item["updateddate"]),
+                "tags": list(item["categories"]),
+            }
+        )

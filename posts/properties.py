@@ -11,11 +11,27 @@ from django.utils.dateparse import parse_datetime
 
 # Properties stored as columns; everything else (not mp-*) is kept in Post.extra_properties.
 MODELLED = {
-    "content", "name", "summary", "category", "published", "updated", "photo",
-    "in-reply-to", "like-of", "repost-of", "bookmark-of", "syndication", "post-status", "visibility",
+    "content",
+    "name",
+    "summary",
+    "category",
+    "published",
+    "updated",
+    "photo",
+    "in-reply-to",
+    "like-of",
+    "repost-of",
+    "bookmark-of",
+    "syndication",
+    "post-status",
+    "visibility",
 }
-URL_PROPERTIES = {"in-reply-to": "in_reply_to", "like-of": "like_of", "repost-of": "repost_of",
-                  "bookmark-of": "bookmark_of"}
+URL_PROPERTIES = {
+    "in-reply-to": "in_reply_to",
+    "like-of": "like_of",
+    "repost-of": "repost_of",
+    "bookmark-of": "bookmark_of",
+}
 
 
 def first(properties: dict[str, list], name: str, default=None):
@@ -72,5 +88,8 @@ def category_names(properties: dict[str, list]) -> list[str]:
 
 
 def extra_properties(properties: dict[str, list]) -> dict[str, list]:
-    return {key: list(values) for key, values in properties.items()
-            if key not in MODELLED and not key.startswith("mp-") and key not in ("h", "type", "access_token")}
+    return {
+        key: list(values)
+        for key, values in properties.items()
+        if key not in MODELLED and not key.startswith("mp-") and key not in ("h", "type", "access_token")
+    }

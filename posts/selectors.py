@@ -39,9 +39,12 @@ def post_at_path(blog: Blog, path: str) -> Post | None:
 def months_with_posts(blog: Blog) -> list[tuple[datetime.date, int]]:
     """(first day of month, number of posts) newest first, in the blog's time zone."""
     rows = (
-        Post.objects.for_blog(blog).listed()
+        Post.objects.for_blog(blog)
+        .listed()
         .annotate(month=TruncMonth("published", tzinfo=blog.tzinfo))
-        .values("month").annotate(count=Count("id")).order_by("-month")
+        .values("month")
+        .annotate(count=Count("id"))
+        .order_by("-month")
     )
     return [(row["month"].date(), row["count"]) for row in rows]
 

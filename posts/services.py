@@ -126,8 +126,14 @@ def _add_photos(post: Post, photos: Sequence[NewPhoto], remote: Sequence, start:
         name, variants = save_processed(new.image, blog_id=post.blog_id, storage=default_storage)
         written.extend([name, *variants.values()])
         Photo.objects.create(
-            blog=post.blog, post=post, file=name, alt=new.alt[:1500], width=new.image.width,
-            height=new.image.height, content_type=new.image.content_type, variants=variants,
+            blog=post.blog,
+            post=post,
+            file=name,
+            alt=new.alt[:1500],
+            width=new.image.width,
+            height=new.image.height,
+            content_type=new.image.content_type,
+            variants=variants,
             position=position,
         )
         position += 1
@@ -215,8 +221,12 @@ def create_post(*, blog: Blog, properties: dict[str, list], photos: Sequence[New
 
 
 def update_post(
-    *, post: Post, properties: dict[str, list], photos: Sequence[NewPhoto] = (),
-    remove_photo_ids: Sequence[int] = (), photo_alts: dict[int, str] | None = None,
+    *,
+    post: Post,
+    properties: dict[str, list],
+    photos: Sequence[NewPhoto] = (),
+    remove_photo_ids: Sequence[int] = (),
+    photo_alts: dict[int, str] | None = None,
 ) -> Post:
     """Replace the named properties (`photo` too: the list given becomes the post's photos);
     the post's URL never changes once published."""

@@ -31,8 +31,12 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def make_user(db):
     def make(username: str = "alice", **kwargs):
-        return create_account(username=username, email=kwargs.get("email", f"{username}@example.com"),
-                              password=kwargs.get("password", PASSWORD))
+        return create_account(
+            username=username,
+            email=kwargs.get("email", f"{username}@example.com"),
+            password=kwargs.get("password", PASSWORD),
+        )
+
     return make
 
 
@@ -61,12 +65,16 @@ def logged_in(platform_client, alice) -> Client:
 @pytest.fixture
 def blog_client(settings):
     """blog_client(user) → a client whose requests go to that user's blog host."""
+
     def for_user(user) -> Client:
         return Client(HTTP_HOST=user.blog.host)
+
     return for_user
 
 
-def jpeg_bytes(width: int = 1600, height: int = 1200, color: str = "teal", exif: bytes | None = None) -> bytes:
+def jpeg_bytes(
+    width: int = 1600, height: int = 1200, color: str = "teal", exif: bytes | None = None
+) -> bytes:
     out = io.BytesIO()
     image = Image.new("RGB", (width, height), color)
     image.save(out, "JPEG", **({"exif": exif} if exif else {}))
@@ -76,9 +84,11 @@ def jpeg_bytes(width: int = 1600, height: int = 1200, color: str = "teal", exif:
 @pytest.fixture
 def make_post(db):
     """make_post(user, content=..., **mf2 properties as kwargs with _ for -) → a published post."""
+
     def make(user, content: str = "Hello world", photos: list[NewPhoto] = (), **properties):
         props: dict[str, list] = {"content": [content]}
         for key, value in properties.items():
             props[key.replace("_", "-")] = value if isinstance(value, list) else [value]
         return create_post(blog=user.blog, properties=props, photos=photos)
+
     return make

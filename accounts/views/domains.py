@@ -18,10 +18,12 @@ from accounts.urls_util import subdomain_host
 
 class DomainForm(forms.Form):
     name = forms.CharField(
-        label="Domain", max_length=300,
+        label="Domain",
+        max_length=300,
         help_text="A domain or subdomain you own, like blog.example.com.",
-        widget=forms.TextInput(attrs={"placeholder": "blog.example.com", "autocapitalize": "none",
-                                      "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": "blog.example.com", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
 
 
@@ -46,8 +48,12 @@ def index(request: HttpRequest) -> HttpResponse:
     for domain in listed:
         domain.unicode_name = domain_service.unicode_name(domain.name)
     context = {
-        "form": form, "section": "domains", "blog": blog, "domains": listed,
-        "subdomain_host": subdomain_host(blog.subdomain), "well_known_path": domain_service.WELL_KNOWN_PATH,
+        "form": form,
+        "section": "domains",
+        "blog": blog,
+        "domains": listed,
+        "subdomain_host": subdomain_host(blog.subdomain),
+        "well_known_path": domain_service.WELL_KNOWN_PATH,
     }
     return render(request, "accounts/settings_domains.html", context)
 

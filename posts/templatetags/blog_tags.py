@@ -10,6 +10,10 @@ register = template.Library()
 def discovery_link_elements(blog):
     """<link> elements for every discovery rel (the same set as the Link header)."""
     return format_html_join(
-        "\n", '<link rel="{}" href="{}"{}>',
-        ((rel, url, format_html(' type="{}"', mime) if mime else "") for rel, url, mime in discovery_links(blog)),
+        "\n",
+        '<link rel="{}" href="{}"{}>',
+        (
+            (rel, url, format_html(' type="{}"', mime) if mime else "")
+            for rel, url, mime in discovery_links(blog)
+        ),
     )

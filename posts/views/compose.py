@@ -33,7 +33,7 @@ def _save(request, form: ComposerForm, save) -> HttpResponse | None:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     blog = ensure_blog(user=request.user)
-    posts = (Post.objects.for_blog(blog).order_by("-created_at").prefetch_related("photos")[:50])
+    posts = Post.objects.for_blog(blog).order_by("-created_at").prefetch_related("photos")[:50]
     return render(request, "posts/dashboard.html", {"blog": blog, "posts": posts})
 
 
@@ -43,8 +43,13 @@ def new_post(request: HttpRequest) -> HttpResponse:
     form = ComposerForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         draft = "save_draft" in request.POST
-        post = _save(request, form, lambda: services.create_post(
-            blog=blog, properties=form.to_properties(draft=draft), photos=form.cleaned_data["new_photos"]))
+        post = _save(
+            request,
+            form,
+            lambda: services.create_post(
+                blog=blog, properties=form.to_properties(draft=draft), photos=form.cleaned_data["new_photos"]
+            ),
+        )
         if post is not None:
             messages.success(request, "Draft saved." if draft else "Published.")
             return redirect("dashboard" if draft else post.get_absolute_url())
@@ -55,14 +60,23 @@ def new_post(request: HttpRequest) -> HttpResponse:
 def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
     post = _own_post(request, post_id)
     existing = list(post.photos.all())
-    form = ComposerForm(request.POST or None, request.FILES or None,
-                        initial=initial_from_post(post), existing_photos=existing)
+    form = ComposerForm(
+        request.POST or None, request.FILES or None, initial=initial_from_post(post), existing_photos=existing
+    )
     if request.method == "POST" and form.is_valid():
         draft = post.is_draft and "save_draft" in request.POST
         removed, alts = form.photo_changes()
-        saved = _save(request, form, lambda: services.update_post(
-            post=post, properties=form.to_properties(draft=draft), photos=form.cleaned_data["new_photos"],
-            remove_photo_ids=removed, photo_alts=alts))
+        saved = _save(
+            request,
+            form,
+            lambda: services.update_post(
+                post=post,
+                properties=form.to_properties(draft=draft),
+                photos=form.cleaned_data["new_photos"],
+                remove_photo_ids=removed,
+                photo_alts=alts,
+            ),
+        )
         if saved is not None:
             messages.success(request, "Saved.")
             return redirect("dashboard" if saved.is_draft else saved.get_absolute_url())

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.views.static import serve
-
-from django.conf import settings
 
 
 def blog_media(request: HttpRequest, path: str):

@@ -23,6 +23,10 @@ def test_createuser_makes_user_blog_and_verified_email(capsys):
 def test_createuser_refuses_reserved_and_duplicate_names(alice):
     """Reserved and taken names fail with a readable error."""
     with pytest.raises(CommandError, match="reserved"):
-        call_command("createuser", "admin", "--email", "a@example.com", "--password", "a-long-test-password-1")
+        call_command(
+            "createuser", "admin", "--email", "a@example.com", "--password", "a-long-test-password-1"
+        )
     with pytest.raises(CommandError, match="taken"):
-        call_command("createuser", "Alice", "--email", "b@example.com", "--password", "a-long-test-password-1")
+        call_command(
+            "createuser", "Alice", "--email", "b@example.com", "--password", "a-long-test-password-1"
+        )

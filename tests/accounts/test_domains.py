@@ -65,24 +65,41 @@ def reload_blog(user) -> Blog:
     return Blog.objects.get(user=user)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("blog.example.com", "blog.example.com"),
-    ("  Blog.Example.COM.  ", "blog.example.com"),
-    ("bücher.example", "xn--bcher-kva.example"),
-    ("BÜCHER.example", "xn--bcher-kva.example"),
-    ("xn--bcher-kva.example", "xn--bcher-kva.example"),
-    ("a-b.c-d.example.org", "a-b.c-d.example.org"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("blog.example.com", "blog.example.com"),
+        ("  Blog.Example.COM.  ", "blog.example.com"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("BÜCHER.example", "xn--bcher-kva.example"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        ("a-b.c-d.example.org", "a-b.c-d.example.org"),
+    ],
+)
 def test_normalise_gives_lower_case_punycode(raw, expected):
     """Names are stored lower-case, punycoded, without the trailing dot."""
     assert domains.normalise_domain_name(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [
-    "", "localhost", "exa mple.com", "-a.example.com", "a-.example.com", "a..example.com",
-    "under_score.example.com", "x" * 64 + ".example.com", "127.0.0.1", "https://blog.example.com/",
-    "blog.example.com:8080", "blog.example.com/path", "me@example.com", ("a" * 60 + ".") * 5 + "com",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "localhost",
+        "exa mple.com",
+        "-a.example.com",
+        "a-.example.com",
+        "a..example.com",
+        "under_score.example.com",
+        "x" * 64 + ".example.com",
+        "127.0.0.1",
+        "https://blog.example.com/",
+        "blog.example.com:8080",
+        "blog.example.com/path",
+        "me@example.com",
+        ("a" * 60 + ".") * 5 + "com",
+    ],
+)
 def test_normalise_refuses_what_is_not_a_host_name(raw):
     """Anything but a plain multi-label host name is refused with a message saying what to enter."""
     with pytest.raises(ValidationError) as info:
@@ -90,9 +107,15 @@ def test_normalise_refuses_what_is_not_a_host_name(raw):
     assert "blog.example.com" in info.value.messages[0]
 
 
-@pytest.mark.parametrize("name", [
-    "microhost.test", "bob.microhost.test", "www.microhost.test", "a.b.microhost.test",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "microhost.test",
+        "bob.microhost.test",
+        "www.microhost.test",
+        "a.b.microhost.test",
+    ],
+)
 def test_platform_names_cannot_be_claimed(alice, name):
     """The platform domain and anything under it are refused: those are the platform's own."""
     with pytest.raises(ValidationError, match="belongs to microhost.test"):
@@ -182,11 +205,14 @@ def test_well_known_file_verifies(alice, txt_records, web):
     assert domain.is_verified and reload_blog(alice).custom_domain == "localhost"
 
 
-@pytest.mark.parametrize(("page", "reason"), [
-    ((200, {}, b"some other site"), "does not contain your token"),
-    ((404, {}, b"nope"), "answered 404"),
-    (None, "answered 404"),
-])
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        ((200, {}, b"some other site"), "does not contain your token"),
+        ((404, {}, b"nope"), "answered 404"),
+        (None, "answered 404"),
+    ],
+)
 def test_well_known_file_failures_are_explained(alice, txt_records, web, page, reason):
     """A wrong or missing file fails with what the server answered."""
     domain = Domain.objects.create(blog=alice.blog, name="localhost")

@@ -8,12 +8,15 @@ from accounts.dns_check import DnsLookupError, make_resolver, parse_nameserver, 
 from tests.accounts.dns_server import TxtServer, txt_records_fixture  # noqa: F401  (the txt_records fixture)
 
 
-@pytest.mark.parametrize(("spec", "address", "port"), [
-    ("127.0.0.1:5353", "127.0.0.1", 5353),
-    ("127.0.0.1", "127.0.0.1", 53),
-    ("[::1]:5353", "::1", 5353),
-    ("::1", "::1", 53),
-])
+@pytest.mark.parametrize(
+    ("spec", "address", "port"),
+    [
+        ("127.0.0.1:5353", "127.0.0.1", 5353),
+        ("127.0.0.1", "127.0.0.1", 53),
+        ("[::1]:5353", "::1", 5353),
+        ("::1", "::1", 53),
+    ],
+)
 def test_nameserver_specs(spec, address, port):
     """MICROHOST_DNS_NAMESERVERS entries are "host:port", "[v6]:port" or a bare address."""
     server = parse_nameserver(spec)

@@ -42,13 +42,16 @@ def test_adding_a_domain_normalises_it(logged_in, alice):
     assert "bücher.example" in page and "_microhost.xn--bcher-kva.example" in page
 
 
-@pytest.mark.parametrize(("name", "error"), [
-    ("not a domain", "That is not a valid host name"),
-    ("https://blog.example.com/", "Enter just the host name"),
-    ("microhost.test", "belongs to microhost.test"),
-    ("carol.microhost.test", "belongs to microhost.test"),
-    ("", "This field is required"),
-])
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("not a domain", "That is not a valid host name"),
+        ("https://blog.example.com/", "Enter just the host name"),
+        ("microhost.test", "belongs to microhost.test"),
+        ("carol.microhost.test", "belongs to microhost.test"),
+        ("", "This field is required"),
+    ],
+)
 def test_bad_names_are_explained_next_to_the_field(logged_in, alice, name, error):
     """Each refusal shows why beside the field, keeps what was typed and saves nothing."""
     response = add(logged_in, name)

@@ -59,10 +59,18 @@ def test_removal_stops_serving_and_the_subdomain_serves_again(alice_on_custom_do
     assert response.status_code == 200 and "Alice writes from her own domain" in response.content.decode()
 
 
-@pytest.mark.parametrize("host", [
-    "evil.example", "nobody.microhost.test", "a.b.microhost.test", "alice.b.microhost.test",
-    "alice.microhost.test.evil.example", "microhost.test.evil.example", "www.blog.example.com",
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",
+        "nobody.microhost.test",
+        "a.b.microhost.test",
+        "alice.b.microhost.test",
+        "alice.microhost.test.evil.example",
+        "microhost.test.evil.example",
+        "www.blog.example.com",
+    ],
+)
 def test_unknown_hosts_are_404_and_never_a_blog(alice_on_custom_domain, host):
     """Hosts that are not the platform, a user's subdomain or a verified domain get 404, no blog."""
     response = get(host)
@@ -90,20 +98,24 @@ def test_blog_hosts_treat_a_platform_session_as_anonymous(logged_in, alice, make
     assert "Log out" not in page and "/posts/new/" not in page and "Public note" in page
 
 
-@pytest.mark.parametrize(("origin", "status"), [
-    ("https://alice.microhost.test", 403),
-    ("http://alice.microhost.test", 403),
-    ("http://blog.example.com", 403),
-    ("http://microhost.test", 302),
-])
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        ("https://alice.microhost.test", 403),
+        ("http://alice.microhost.test", 403),
+        ("http://blog.example.com", 403),
+        ("http://microhost.test", 302),
+    ],
+)
 def test_platform_post_from_a_blog_origin_fails_csrf(alice, settings, origin, status):
     """With a valid token, a platform POST whose Origin is a blog host is refused 403 (R25)."""
     client = Client(HTTP_HOST="microhost.test", enforce_csrf_checks=True)
     client.force_login(alice)
     client.get("/settings/domains/")
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
-    response = client.post("/settings/domains/", {"name": "new.example.com", "csrfmiddlewaretoken": token},
-                           HTTP_ORIGIN=origin)
+    response = client.post(
+        "/settings/domains/", {"name": "new.example.com", "csrfmiddlewaretoken": token}, HTTP_ORIGIN=origin
+    )
     assert response.status_code == status
 
 

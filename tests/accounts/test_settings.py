@@ -20,8 +20,10 @@ def test_settings_require_login(platform_client):
 def test_profile_shows_in_blog_h_card(logged_in, alice, blog_client):
     """Name, bio and avatar saved in settings appear in the blog's author h-card."""
     avatar = SimpleUploadedFile("me.jpg", jpeg_bytes(900, 900), content_type="image/jpeg")
-    response = logged_in.post("/settings/", {"display_name": "Alice Liddell", "bio": "Down the rabbit hole.",
-                                             "avatar_upload": avatar})
+    response = logged_in.post(
+        "/settings/",
+        {"display_name": "Alice Liddell", "bio": "Down the rabbit hole.", "avatar_upload": avatar},
+    )
     assert response.status_code == 302
     page = blog_client(alice).get("/")
     parsed = mf2py.parse(doc=page.content.decode(), url=alice.blog.base_url + "/")
@@ -46,8 +48,9 @@ def test_bad_avatar_is_refused_with_message(logged_in, alice):
 def test_blog_settings_change_title_and_time_zone(logged_in, alice, make_post, blog_client):
     """Blog title and description show on the blog; dates render in the blog's time zone."""
     make_post(alice, "Late night", published="2024-03-05T23:30:00+00:00")
-    response = logged_in.post("/settings/blog/", {"title": "Wonderland", "description": "Notes",
-                                                  "timezone": "Asia/Tokyo"})
+    response = logged_in.post(
+        "/settings/blog/", {"title": "Wonderland", "description": "Notes", "timezone": "Asia/Tokyo"}
+    )
     assert response.status_code == 302
     body = blog_client(alice).get("/").content.decode()
     assert "<title>Wonderland</title>" in body and "Notes" in body

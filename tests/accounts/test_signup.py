@@ -24,8 +24,27 @@ def test_signup_creates_user_and_blog(platform_client):
     assert platform_client.get("/posts/").status_code == 200
 
 
-@pytest.mark.parametrize("name", ["www", "admin", "api", "mail", "static", "media", "cdn", "ns1", "mx",
-                                  "autoconfig", "autodiscover", "help", "about", "blog", "status", "WWW"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "www",
+        "admin",
+        "api",
+        "mail",
+        "static",
+        "media",
+        "cdn",
+        "ns1",
+        "mx",
+        "autoconfig",
+        "autodiscover",
+        "help",
+        "about",
+        "blog",
+        "status",
+        "WWW",
+    ],
+)
 def test_reserved_names_are_refused(platform_client, name):
     """Reserved names get a clear form error and no account."""
     response = signup(platform_client, name)
@@ -75,7 +94,9 @@ def test_login_form_has_contract_fields(platform_client):
 
 def test_login_by_username(platform_client, alice):
     """Logging in with username and password redirects to the dashboard."""
-    response = platform_client.post("/accounts/login/", {"login": "alice", "password": "a-long-test-password-1"})
+    response = platform_client.post(
+        "/accounts/login/", {"login": "alice", "password": "a-long-test-password-1"}
+    )
     assert response.status_code == 302
 
 
@@ -83,6 +104,8 @@ def test_repeated_failed_logins_are_rate_limited(platform_client, alice):
     """After too many failures the right password is refused too (R37)."""
     for _ in range(6):
         platform_client.post("/accounts/login/", {"login": "alice", "password": "wrong-password-xx"})
-    response = platform_client.post("/accounts/login/", {"login": "alice", "password": "a-long-test-password-1"})
+    response = platform_client.post(
+        "/accounts/login/", {"login": "alice", "password": "a-long-test-password-1"}
+    )
     assert response.status_code in (200, 429)
     assert "_auth_user_id" not in platform_client.session

@@ -18,21 +18,24 @@ def served(alice, bob):
     Domain.objects.create(blog=bob.blog, name="pending.example.com")
 
 
-@pytest.mark.parametrize(("domain", "status"), [
-    ("blog.example.com", 200),
-    ("BLOG.example.com.", 200),
-    ("alice.microhost.test", 200),
-    ("bob.microhost.test", 200),
-    ("microhost.test", 200),
-    ("pending.example.com", 403),
-    ("nobody.microhost.test", 403),
-    ("a.b.microhost.test", 403),
-    ("www.microhost.test", 403),
-    ("evil.example", 403),
-    ("microhost.test.evil.example", 403),
-    ("", 400),
-    ("   ", 400),
-])
+@pytest.mark.parametrize(
+    ("domain", "status"),
+    [
+        ("blog.example.com", 200),
+        ("BLOG.example.com.", 200),
+        ("alice.microhost.test", 200),
+        ("bob.microhost.test", 200),
+        ("microhost.test", 200),
+        ("pending.example.com", 403),
+        ("nobody.microhost.test", 403),
+        ("a.b.microhost.test", 403),
+        ("www.microhost.test", 403),
+        ("evil.example", 403),
+        ("microhost.test.evil.example", 403),
+        ("", 400),
+        ("   ", 400),
+    ],
+)
 def test_ask_answers_only_for_served_names(served, domain, status):
     """Verified domains, users' subdomains and the platform get 200; anything else 403; no name 400."""
     assert Client().get(ASK, {"domain": domain}).status_code == status
@@ -49,9 +52,16 @@ def test_ask_answers_on_any_host(served, host):
     assert Client(HTTP_HOST=host).get(ASK, {"domain": "blog.example.com"}).status_code == 200
 
 
-@pytest.mark.parametrize("remote", [
-    "203.0.113.9", "10.0.0.5", "::ffff:203.0.113.9", "2001:db8::1", "garbage",
-])
+@pytest.mark.parametrize(
+    "remote",
+    [
+        "203.0.113.9",
+        "10.0.0.5",
+        "::ffff:203.0.113.9",
+        "2001:db8::1",
+        "garbage",
+    ],
+)
 def test_callers_outside_the_allowed_networks_get_403(served, remote):
     """Only MICROHOST_ASK_ALLOWED_NETWORKS (loopback by default) may ask, even for served names."""
     assert Client(REMOTE_ADDR=remote).get(ASK, {"domain": "blog.example.com"}).status_code == 403

@@ -46,8 +46,14 @@ def test_replayed_code_revokes_its_tokens(alice):
 
 def test_mint_token_command_prints_only_the_token(alice, capsys):
     """`manage.py mint_token` prints one token that authenticates with the given scopes."""
-    call_command("mint_token", "alice", "--scope", "create update delete media", "--client-id",
-                 "https://client.example/")
+    call_command(
+        "mint_token",
+        "alice",
+        "--scope",
+        "create update delete media",
+        "--client-id",
+        "https://client.example/",
+    )
     out = capsys.readouterr().out.strip()
     assert len(out.split()) == 1
     token = tokens.authenticate(out)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from PIL import Image
 
@@ -85,8 +83,9 @@ def test_form_errors_keep_what_was_typed(page, site, shoot, make_user):
     page.wait_for_url(f"{site}/posts/")
     page.goto(f"{site}/posts/new/")
     page.fill("#id_content", "Text I do not want to lose")
-    page.set_input_files("#id_photo_1", files=[{"name": "notes.txt", "mimeType": "text/plain",
-                                                "buffer": b"not an image"}])
+    page.set_input_files(
+        "#id_photo_1", files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an image"}]
+    )
     page.get_by_role("button", name="Publish").click()
     assert page.locator(".has-error .error").inner_text().startswith("That file is not an image")
     assert page.input_value("#id_content") == "Text I do not want to lose"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import mf2py
 import pytest
 
-from posts.services import NewPhoto, delete_post, undelete_post
 from posts.images import process_image
+from posts.services import NewPhoto, delete_post, undelete_post
 from tests.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -72,8 +72,12 @@ def test_edited_post_shows_updated_and_keeps_url(alice, make_post, blog_client):
 
 @pytest.mark.parametrize(
     ("prop", "kind", "mf2_name"),
-    [("in-reply-to", "reply", "in-reply-to"), ("like-of", "like", "like-of"),
-     ("repost-of", "repost", "repost-of"), ("bookmark-of", "bookmark", "bookmark-of")],
+    [
+        ("in-reply-to", "reply", "in-reply-to"),
+        ("like-of", "like", "like-of"),
+        ("repost-of", "repost", "repost-of"),
+        ("bookmark-of", "bookmark", "bookmark-of"),
+    ],
 )
 def test_response_properties_are_marked_up(alice, make_post, blog_client, prop, kind, mf2_name):
     """Replies, likes, reposts and bookmarks carry their u-* link and their discovered type."""
@@ -203,7 +207,9 @@ def test_blog_pages_send_csp_without_script(alice, blog_client):
 
 def test_owner_raw_html_in_markdown_is_sanitised(alice, make_post, blog_client):
     """Markdown may contain HTML, but the owner's script never reaches the page."""
-    post = make_post(alice, 'Hi <script>alert(1)</script><img src=x onerror="alert(2)"> [x](javascript:alert(3))')
+    post = make_post(
+        alice, 'Hi <script>alert(1)</script><img src=x onerror="alert(2)"> [x](javascript:alert(3))'
+    )
     body = blog_client(alice).get(post.path).content.decode()
     assert "<script" not in body.lower() and "onerror=" not in body and 'href="javascript:' not in body
 
@@ -213,8 +219,13 @@ def test_list_pages_use_bounded_queries(alice, make_post, blog_client, django_as
     """List pages cost the same few queries whether they show 1 post or 20."""
     photo = NewPhoto(image=process_image(jpeg_bytes(200, 200)), alt="x")
     for n in range(25):
-        make_post(alice, f"Post {n}", category=["Cats", f"c{n}"], photos=[photo],
-                  published=f"2024-03-{n + 1:02d}T10:00:00+00:00")
+        make_post(
+            alice,
+            f"Post {n}",
+            category=["Cats", f"c{n}"],
+            photos=[photo],
+            published=f"2024-03-{n + 1:02d}T10:00:00+00:00",
+        )
     client = blog_client(alice)
     with django_assert_max_num_queries(5):
         assert client.get(path).status_code == 200

@@ -57,8 +57,9 @@ def test_empty_post_is_refused_and_form_kept(logged_in, alice):
 
 def test_photo_with_alt_is_stored_with_variants(logged_in, alice):
     """A photo upload is stored re-encoded with its alt text and smaller variants."""
-    logged_in.post("/posts/new/", {"content": "Sunset", "photo_1": upload(jpeg_bytes(2000, 1500)),
-                                   "alt_1": "Orange sky"})
+    logged_in.post(
+        "/posts/new/", {"content": "Sunset", "photo_1": upload(jpeg_bytes(2000, 1500)), "alt_1": "Orange sky"}
+    )
     photo = Photo.objects.get()
     assert photo.alt == "Orange sky" and (photo.width, photo.height) == (2000, 1500)
     assert set(photo.variants) == {"640", "1280"}
@@ -67,10 +68,15 @@ def test_photo_with_alt_is_stored_with_variants(logged_in, alice):
 
 def test_non_image_is_refused_next_to_field_and_nothing_saved(logged_in, alice):
     """A file that is not an image gets an error on its field; no post, no file is saved."""
-    response = logged_in.post("/posts/new/", {
-        "content": "Keep this text", "photo_1": upload(jpeg_bytes(100, 100)), "alt_1": "ok",
-        "photo_2": upload(b"<svg onload=alert(1)>", "x.svg", "image/svg+xml"),
-    })
+    response = logged_in.post(
+        "/posts/new/",
+        {
+            "content": "Keep this text",
+            "photo_1": upload(jpeg_bytes(100, 100)),
+            "alt_1": "ok",
+            "photo_2": upload(b"<svg onload=alert(1)>", "x.svg", "image/svg+xml"),
+        },
+    )
     assert response.status_code == 200
     assert b"not an image we can read" in response.content and b"Keep this text" in response.content
     assert not Post.objects.exists() and not Photo.objects.exists()
@@ -79,7 +85,9 @@ def test_non_image_is_refused_next_to_field_and_nothing_saved(logged_in, alice):
 def test_oversize_upload_is_refused(logged_in, settings):
     """Uploads over the byte limit are refused with the limit in the message."""
     settings.MICROHOST_MAX_UPLOAD_BYTES = 1024 * 1024
-    response = logged_in.post("/posts/new/", {"content": "x", "photo_1": upload(b"\xff\xd8" + b"0" * 1_100_000)})
+    response = logged_in.post(
+        "/posts/new/", {"content": "x", "photo_1": upload(b"\xff\xd8" + b"0" * 1_100_000)}
+    )
     assert b"larger than 1 MB" in response.content and not Post.objects.exists()
 
 
@@ -88,7 +96,9 @@ def test_exif_location_is_stripped(logged_in, alice, settings):
     exif = Image.Exif()
     exif[0x8825] = {1: "N", 2: (52.0, 31.0, 0.0), 3: "E", 4: (13.0, 24.0, 0.0)}  # GPSInfo IFD
     exif[0x010F] = "CameraMaker"
-    logged_in.post("/posts/new/", {"content": "x", "photo_1": upload(jpeg_bytes(800, 600, exif=exif.tobytes()))})
+    logged_in.post(
+        "/posts/new/", {"content": "x", "photo_1": upload(jpeg_bytes(800, 600, exif=exif.tobytes()))}
+    )
     stored = Photo.objects.get().file
     with Image.open(stored.path) as image:
         assert not image.getexif()
@@ -107,12 +117,20 @@ def test_edit_keeps_url_and_changes_content(logged_in, alice, make_post):
 
 def test_edit_alt_text_and_remove_photo(logged_in, alice):
     """Existing photos can get new alt text or be removed in the edit form."""
-    logged_in.post("/posts/new/", {"content": "Two", "photo_1": upload(jpeg_bytes(300, 300)),
-                                   "photo_2": upload(jpeg_bytes(300, 300, "red"))})
+    logged_in.post(
+        "/posts/new/",
+        {
+            "content": "Two",
+            "photo_1": upload(jpeg_bytes(300, 300)),
+            "photo_2": upload(jpeg_bytes(300, 300, "red")),
+        },
+    )
     post = Post.objects.get()
     first, second = post.photos.all()
-    logged_in.post(f"/posts/{post.id}/edit/", {"content": "Two", f"alt_existing_{first.id}": "New alt",
-                                               f"remove_existing_{second.id}": "on"})
+    logged_in.post(
+        f"/posts/{post.id}/edit/",
+        {"content": "Two", f"alt_existing_{first.id}": "New alt", f"remove_existing_{second.id}": "on"},
+    )
     assert list(post.photos.values_list("alt", flat=True)) == ["New alt"]
 
 
@@ -170,5 +188,11 @@ def test_images_in_gif_png_webp_are_accepted(logged_in):
     for fmt, ext in (("PNG", "png"), ("GIF", "gif"), ("WEBP", "webp")):
         out = io.BytesIO()
         Image.new("RGB", (50, 50), "blue").save(out, fmt)
-        logged_in.post("/posts/new/", {"content": fmt, "photo_1": upload(out.getvalue(), f"a.{ext}", f"image/{ext}")})
-    assert sorted(Photo.objects.values_list("content_type", flat=True)) == ["image/gif", "image/png", "image/webp"]
+        logged_in.post(
+            "/posts/new/", {"content": fmt, "photo_1": upload(out.getvalue(), f"a.{ext}", f"image/{ext}")}
+        )
+    assert sorted(Photo.objects.values_list("content_type", flat=True)) == [
+        "image/gif",
+        "image/png",
+        "image/webp",
+    ]

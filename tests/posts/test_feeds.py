@@ -30,10 +30,21 @@ def seeded(alice, bob, make_post):
     alice.blog.timezone = "Europe/Paris"
     alice.blog.save()
     posts = SimpleNamespace(
-        article=make_post(alice, "Fish & *chips* by the sea.", name="Fish & Chips", summary="A day out",
-                          category=["Food", "Travel"], published="2024-03-01T10:00:00+01:00"),
-        note=make_post(alice, "Lunch, look.", category=["Food"], photos=[photo("A teal plate"),
-                       photo("A red cup", "red")], published="2024-03-02T12:30:00+01:00"),
+        article=make_post(
+            alice,
+            "Fish & *chips* by the sea.",
+            name="Fish & Chips",
+            summary="A day out",
+            category=["Food", "Travel"],
+            published="2024-03-01T10:00:00+01:00",
+        ),
+        note=make_post(
+            alice,
+            "Lunch, look.",
+            category=["Food"],
+            photos=[photo("A teal plate"), photo("A red cup", "red")],
+            published="2024-03-02T12:30:00+01:00",
+        ),
         edited=make_post(alice, "First thought.", published="2024-03-03T08:00:00+01:00"),
     )
     posts.edited = update_post(post=posts.edited, properties={"content": ["Second thought."]})
@@ -122,7 +133,10 @@ def test_atom_feed_has_self_and_alternate_links(alice, seeded, blog_client):
     """The Atom feed links its own URL (rel=self) and the blog home (rel=alternate)."""
     feed = parsed(blog_client, alice, "/feed.atom").feed
     rels = {link.rel: link.href for link in feed.links}
-    assert rels == {"self": "http://alice.microhost.test/feed.atom", "alternate": "http://alice.microhost.test/"}
+    assert rels == {
+        "self": "http://alice.microhost.test/feed.atom",
+        "alternate": "http://alice.microhost.test/",
+    }
 
 
 def test_json_feed_top_level(alice, seeded, blog_client):
@@ -134,8 +148,13 @@ def test_json_feed_top_level(alice, seeded, blog_client):
     assert feed["title"] == "alice" and feed["language"] == "en"
     assert feed["home_page_url"] == "http://alice.microhost.test/"
     assert feed["feed_url"] == "http://alice.microhost.test/feed.json"
-    assert feed["authors"] == [{"name": "alice", "url": "http://alice.microhost.test/",
-                                "avatar": "http://alice.microhost.test/media/avatars/1/me.jpg"}]
+    assert feed["authors"] == [
+        {
+            "name": "alice",
+            "url": "http://alice.microhost.test/",
+            "avatar": "http://alice.microhost.test/media/avatars/1/me.jpg",
+        }
+    ]
     assert all(set(item) >= {"id", "url", "content_html", "date_published"} for item in feed["items"])
 
 
@@ -143,7 +162,8 @@ def test_json_feed_items(alice, seeded, blog_client):
     """Items: newest first, title for articles only, tags, photos as image and <img>, RFC 3339 dates."""
     edited, note, article = json_feed(blog_client, alice)["items"]
     assert [edited["id"], note["id"], article["id"]] == [
-        p.get_absolute_url() for p in (seeded.edited, seeded.note, seeded.article)]
+        p.get_absolute_url() for p in (seeded.edited, seeded.note, seeded.article)
+    ]
     assert article["title"] == "Fish & Chips" and "title" not in note and "title" not in edited
     assert article["tags"] == ["Food", "Travel"] and note["tags"] == ["Food"] and "tags" not in edited
     assert article["summary"] == "A day out" and "<em>chips</em>" in article["content_html"]

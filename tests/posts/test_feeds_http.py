@@ -50,8 +50,9 @@ def test_feeds_answer_with_their_type_and_cache_headers(alice, make_post, blog_c
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_matching_etag_is_304_without_rendering(alice, make_post, blog_client, django_assert_max_num_queries,
-                                                path):
+def test_matching_etag_is_304_without_rendering(
+    alice, make_post, blog_client, django_assert_max_num_queries, path
+):
     """If-None-Match with the current ETag is a 304 costing only the host lookup."""
     make_post(alice, "Purr", category=["Cats"])
     client = blog_client(alice)
@@ -116,8 +117,13 @@ def test_feed_queries_are_bounded(alice, make_post, blog_client, django_assert_m
     image = process_image(jpeg_bytes(200, 200))
     photos = [NewPhoto(image, "a"), NewPhoto(image, "b")]
     for n in range(25):
-        make_post(alice, f"Post {n}", category=["Cats", f"c{n}"], photos=photos,
-                  published=f"2024-03-{n + 1:02d}T10:00")
+        make_post(
+            alice,
+            f"Post {n}",
+            category=["Cats", f"c{n}"],
+            photos=photos,
+            published=f"2024-03-{n + 1:02d}T10:00",
+        )
     limit = CATEGORY_FEED_QUERIES if "/category/" in path else BLOG_FEED_QUERIES
     with django_assert_max_num_queries(limit):
         response = blog_client(alice).get(path)

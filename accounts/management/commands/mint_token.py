@@ -11,8 +11,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--scope", required=True, help='Space-separated, e.g. "create update delete media"')
-        parser.add_argument("--client-id", default="", help="The client's URL, shown in Settings → App tokens")
+        parser.add_argument(
+            "--scope", required=True, help='Space-separated, e.g. "create update delete media"'
+        )
+        parser.add_argument(
+            "--client-id", default="", help="The client's URL, shown in Settings → App tokens"
+        )
 
     def handle(self, *args, username, scope, client_id, **options):
         user = User.objects.filter(username__iexact=username).first()
@@ -20,5 +24,7 @@ class Command(BaseCommand):
             raise CommandError(f"no user named {username!r}")
         if not scope.split():
             raise CommandError("give at least one scope")
-        raw, _ = mint_token(user=user, scope=scope, client_id=client_id, client_name=client_id or "mint_token")
+        raw, _ = mint_token(
+            user=user, scope=scope, client_id=client_id, client_name=client_id or "mint_token"
+        )
         self.stdout.write(raw)
