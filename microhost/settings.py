@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "microhost",
     "accounts",
     "posts",
+    "webmention",
+    "timeline",
+    "syndication",
 ]
 
 MIDDLEWARE = [
@@ -298,6 +301,12 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-prove serving custom domains daily; one failing for 3 days stops being served (R26).
     "accounts-recheck-domains": {"task": "accounts.recheck_domains", "schedule": 24 * 3600},
+    # Re-enqueue webmention rows (received and outgoing) whose job is due or whose message was lost.
+    "webmention-sweep": {"task": "webmention.sweep", "schedule": 60},
+    # Poll every feed that is due (adaptive interval per feed).
+    "timeline-poll-due-feeds": {"task": "timeline.poll_due_feeds", "schedule": 60},
+    # Re-enqueue syndication rows that are due or whose message was lost; refresh expiring tokens.
+    "syndication-sweep": {"task": "syndication.sweep", "schedule": 60},
 }
 
 LOGGING = {

@@ -1,6 +1,6 @@
 """URLs served on blog hosts (alice.<domain> and verified custom domains)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from posts.micropub import views as micropub
 from posts.views import blog, feeds, media
@@ -20,6 +20,9 @@ urlpatterns = [
     path("media/<path:path>", media.blog_media, name="blog_media"),
     path("micropub", micropub.micropub, name="micropub"),
     path("micropub/media", micropub.media_endpoint, name="micropub_media"),
+    path("", include("webmention.urls_blog")),
+    path("", include("timeline.urls_blog")),
+    path("", include("syndication.urls_blog")),
 ]
 
 handler404 = "microhost.errors.not_found"

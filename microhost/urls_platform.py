@@ -20,4 +20,7 @@ urlpatterns = [
     path("settings/blog/", settings_views.blog, name="settings_blog"),
     path("", include("accounts.urls_indieauth")),
     path("", include("accounts.urls")),
+    path("", include("webmention.urls_platform")),
+    path("", include("timeline.urls_platform")),
+    path("", include("syndication.urls_platform")),
 ]

@@ -14,6 +14,8 @@ from posts import services
 from posts.forms import ComposerForm, initial_from_post
 from posts.models import Post
 
+PREFILL = ("in_reply_to", "like_of", "repost_of", "bookmark_of", "content", "name")
+
 
 def _own_post(request: HttpRequest, post_id: int) -> Post:
     """Another user's post is a 404, never a 403: its existence is not revealed."""
@@ -40,7 +42,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def new_post(request: HttpRequest) -> HttpResponse:
     blog = ensure_blog(user=request.user)
-    form = ComposerForm(request.POST or None, request.FILES or None)
+    # Reply/like/repost/bookmark actions elsewhere link here with the URL prefilled (?in_reply_to=…).
+    initial = {key: request.GET[key] for key in PREFILL if request.GET.get(key)}
+    form = ComposerForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         draft = "save_draft" in request.POST
         post = _save(

@@ -196,3 +196,10 @@ def test_images_in_gif_png_webp_are_accepted(logged_in):
         "image/png",
         "image/webp",
     ]
+
+
+def test_composer_prefills_reply_from_query(logged_in):
+    """A reply action elsewhere opens the composer with in-reply-to filled in."""
+    response = logged_in.get("/posts/new/", {"in_reply_to": "https://example.com/a/post"})
+    assert b'value="https://example.com/a/post"' in response.content
+    assert b'<details class="responses" open>' in response.content

@@ -1,0 +1,3 @@
+"""syndication URLs on blog hosts."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""syndication URLs on the platform host."""
+
+urlpatterns: list = []

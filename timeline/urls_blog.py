@@ -1,0 +1,3 @@
+"""timeline URLs on blog hosts."""
+
+urlpatterns: list = []

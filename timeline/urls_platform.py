@@ -1,0 +1,3 @@
+"""timeline URLs on the platform host."""
+
+urlpatterns: list = []

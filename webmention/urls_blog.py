@@ -1,0 +1,3 @@
+"""webmention URLs on blog hosts."""
+
+urlpatterns: list = []

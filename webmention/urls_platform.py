@@ -1,0 +1,3 @@
+"""webmention URLs on the platform host."""
+
+urlpatterns: list = []
