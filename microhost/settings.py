@@ -72,6 +72,9 @@ MICROHOST_SYNDICATION_DELAY_SECONDS = int(os.environ.get("MICROHOST_SYNDICATION_
 # Upload limits for photos (bytes and pixels).
 MICROHOST_MAX_UPLOAD_BYTES = int(os.environ.get("MICROHOST_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 MICROHOST_MAX_IMAGE_PIXELS = int(os.environ.get("MICROHOST_MAX_IMAGE_PIXELS", str(40_000_000)))
+# Request budgets per token, "requests/seconds" (R38): Micropub calls and media uploads.
+MICROHOST_RATE_MICROPUB = os.environ.get("MICROHOST_RATE_MICROPUB", "300/300")
+MICROHOST_RATE_MEDIA = os.environ.get("MICROHOST_RATE_MEDIA", "30/1800")
 # Posts per page on blog home, category and archive pages.
 MICROHOST_PAGE_SIZE = int(os.environ.get("MICROHOST_PAGE_SIZE", "20"))
 

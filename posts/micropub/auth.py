@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.models import AccessToken
 from accounts.tokens import authenticate
+from microhost.ratelimit import Budget, consume
 from posts.micropub.errors import MicropubError, invalid_request
 
 # Scopes that also allow media uploads: most clients (Quill, Indigenous) ask for `create` only.
@@ -56,4 +58,17 @@ def require_scope(token: AccessToken, *scopes: str) -> None:
     if not any(token.has_scope(scope) for scope in scopes):
         raise MicropubError(
             "insufficient_scope", f"This token lacks the {scopes[0]} scope.", status=403, scope=scopes[0]
+        )
+
+
+def within_budget(token: AccessToken, setting: str) -> None:
+    """429 with Retry-After once a token has spent its budget for the window (R38)."""
+    budget = Budget.parse(setting.lower(), getattr(settings, setting))
+    retry_after = consume(budget, str(token.pk))
+    if retry_after is not None:
+        raise MicropubError(
+            "too_many_requests",
+            f"Slow down: try again in {retry_after} seconds.",
+            status=429,
+            retry_after=retry_after,
         )

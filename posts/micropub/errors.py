@@ -8,9 +8,12 @@ from django.http import JsonResponse
 class MicropubError(Exception):
     """An error a view answers as JSON {"error", "error_description"} with its HTTP status."""
 
-    def __init__(self, error: str, description: str = "", *, status: int = 400, scope: str = "") -> None:
+    def __init__(
+        self, error: str, description: str = "", *, status: int = 400, scope: str = "", retry_after: int = 0
+    ) -> None:
         super().__init__(description or error)
         self.error, self.description, self.status, self.scope = error, description, status, scope
+        self.retry_after = retry_after
 
     def response(self) -> JsonResponse:
         body = {"error": self.error, "error_description": self.description}
@@ -19,6 +22,8 @@ class MicropubError(Exception):
         response = JsonResponse(body, status=self.status)
         if self.status == 401 or self.error == "insufficient_scope":
             response["WWW-Authenticate"] = self._challenge()
+        if self.retry_after:
+            response["Retry-After"] = str(self.retry_after)
         return response
 
     def _challenge(self) -> str:

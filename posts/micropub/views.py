@@ -65,12 +65,13 @@ def _handle(request: HttpRequest, run: Callable[[], HttpResponse]) -> HttpRespon
 
 def _micropub(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        auth.caller(request)
+        auth.within_budget(auth.caller(request), "MICROHOST_RATE_MICROPUB")
         return JsonResponse(queries.answer(request.blog, request.GET))
     if request.method != "POST":
         raise MicropubError("invalid_request", "Use GET for queries and POST for changes.", status=405)
     parsed = parse(request)
     token = auth.caller(request, parsed.form_tokens)
+    auth.within_budget(token, "MICROHOST_RATE_MICROPUB")
     if parsed.action not in ACTION_SCOPES:
         raise invalid_request(f"Unknown action {parsed.action!r}; use create, update, delete or undelete.")
     auth.require_scope(token, ACTION_SCOPES[parsed.action])
@@ -86,7 +87,9 @@ def _media(request: HttpRequest) -> HttpResponse:
     if (request.content_type or "").lower() != "multipart/form-data":
         raise invalid_request("Upload with multipart/form-data and a part named file.")
     fields, uploads = form_data(request)
-    auth.require_scope(auth.caller(request, fields.getlist("access_token")), *auth.MEDIA_SCOPES)
+    token = auth.caller(request, fields.getlist("access_token"))
+    auth.require_scope(token, *auth.MEDIA_SCOPES)
+    auth.within_budget(token, "MICROHOST_RATE_MEDIA")
     return _created(media.upload(request.blog, uploads.get("file", [])))
 
 
