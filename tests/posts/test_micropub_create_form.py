@@ -7,21 +7,11 @@ from urllib.parse import quote
 import mf2py
 import pytest
 
-from accounts.tokens import mint_token
 from posts.models import Post
 
 pytestmark = pytest.mark.django_db
 FORM = "application/x-www-form-urlencoded"
 PHOTO_URL = "https://photos.example.com/sunset.jpg"
-
-
-@pytest.fixture
-def client(alice, blog_client):
-    """Alice's blog host, every request carrying her full-scope token as micropub.rocks does."""
-    raw, _ = mint_token(user=alice, scope="create update delete undelete media")
-    client = blog_client(alice)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-    return client
 
 
 def form(client, body: str):

@@ -8,21 +8,11 @@ from pathlib import Path
 import mf2py
 import pytest
 
-from accounts.tokens import mint_token
 from posts.models import Post
 
 pytestmark = pytest.mark.django_db
 TESTDATA = Path(__file__).parent / "testdata"
 JPG1, JPG2 = "https://photos.example.com/one.jpg", "https://photos.example.com/two.jpg"
-
-
-@pytest.fixture
-def client(alice, blog_client):
-    """Alice's blog host, every request carrying her full-scope token."""
-    raw, _ = mint_token(user=alice, scope="create update delete undelete media")
-    client = blog_client(alice)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-    return client
 
 
 def create(client, properties: dict, **body) -> str:

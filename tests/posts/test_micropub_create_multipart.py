@@ -15,15 +15,6 @@ pytestmark = pytest.mark.django_db
 MP4_BYTES = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 64
 
 
-@pytest.fixture
-def client(alice, blog_client):
-    """Alice's blog host, every request carrying her full-scope token."""
-    raw, _ = mint_token(user=alice, scope="create update delete undelete media")
-    client = blog_client(alice)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-    return client
-
-
 def jpg(name: str = "photo.jpg", **kwargs) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, jpeg_bytes(**kwargs), content_type="image/jpeg")
 

@@ -6,19 +6,9 @@ import json
 
 import pytest
 
-from accounts.tokens import mint_token
 from posts.models import Post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client(alice, blog_client):
-    """Alice's blog host, every request carrying her full-scope token."""
-    raw, _ = mint_token(user=alice, scope="create update delete undelete media")
-    client = blog_client(alice)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-    return client
 
 
 def create(client) -> str:

@@ -19,15 +19,6 @@ pytestmark = pytest.mark.django_db
 HOST = "http://alice.microhost.test"
 
 
-@pytest.fixture
-def client(alice, blog_client):
-    """Alice's blog host, every request carrying her full-scope token."""
-    raw, _ = mint_token(user=alice, scope="create update delete undelete media")
-    client = blog_client(alice)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-    return client
-
-
 def image_bytes(fmt: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB" if fmt != "GIF" else "P", (40, 30), "orange").save(out, fmt)
