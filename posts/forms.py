@@ -21,7 +21,7 @@ class ComposerForm(forms.Form):
     content = forms.CharField(
         label="Post",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=forms.Textarea(attrs={"rows": 8, "placeholder": "What’s on your mind?"}),
         help_text="Markdown works: **bold**, _italic_, [links](https://…).",
     )
     categories = forms.CharField(
@@ -52,7 +52,7 @@ class ComposerForm(forms.Form):
                 label="Alt text",
                 required=False,
                 max_length=1500,
-                help_text="Describe the photo for people who can't see it.",
+                help_text="Describe the photo for people who can't see it." if slot == 1 else "",
             )
 
     def clean(self):
