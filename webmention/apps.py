@@ -1,6 +1,27 @@
 from django.apps import AppConfig
 
 
+def webmention_links(blog) -> list[tuple[str, str, str]]:
+    """rel=webmention on every blog page, as a Link header and a <link> (Webmention §3.1.2)."""
+    return [("webmention", blog.absolute("/webmention"), "")]
+
+
+def send_on_change(sender, post, action: str, **kwargs) -> None:
+    """posts.signals.post_changed (sent after commit): queue the sending job for this post."""
+    from django.db import transaction
+
+    from webmention.tasks import send_post
+
+    transaction.on_commit(lambda: send_post.delay(post.pk))
+
+
 class WebmentionConfig(AppConfig):
     name = "webmention"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from posts.discovery import register_discovery
+        from posts.signals import post_changed
+
+        register_discovery(webmention_links)
+        post_changed.connect(send_on_change, dispatch_uid="webmention.send_on_change")

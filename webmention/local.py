@@ -1,0 +1,81 @@
+"""Pages on the platform's own blogs, reached without an HTTP round trip.
+
+Sending to a post on another blog here calls our receiver directly, and verifying a source that is
+one of our posts renders its page in-process through the blog URL conf: the same HTML, parsed the
+same way, with no DNS, no socket and no dependence on how the platform's name resolves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest
+from django.urls import Resolver404, resolve
+
+from accounts.models import Blog
+from accounts.selectors import blog_for_host
+from posts.models import Post
+from posts.selectors import post_at_path
+
+
+def local_blog(url: str) -> Blog | None:
+    """The platform blog serving this URL's host, if any (one query; none for foreign-looking URLs)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    match = blog_for_host(parts.hostname.lower().rstrip("."))
+    return match[0] if match else None
+
+
+def served_at(blog: Blog, url: str) -> bool:
+    """Is url on one of the hosts this blog answers on (its canonical host or its subdomain)?"""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host in {blog.host, f"{blog.subdomain}.{settings.MICROHOST_DOMAIN}"}
+
+
+def target_post(blog: Blog, url: str) -> tuple[bool, Post | None]:
+    """(accepts webmentions, post) for a target URL on this blog: home → (True, None); a live
+    published post → (True, post); anything else → (False, None). The #fragment is ignored."""
+    path = urlsplit(url).path or "/"
+    if path == "/":
+        return True, None
+    post = post_at_path(blog, path if path.endswith("/") else path + "/")
+    if post is None or post.is_draft or post.is_deleted or post.visibility == Post.Visibility.PRIVATE:
+        return False, None
+    return True, post
+
+
+@dataclass
+class LocalPage:
+    """The parts of microhost.fetch.Response that verification reads."""
+
+    url: str
+    status_code: int
+    headers: dict
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+
+def local_get(blog: Blog, url: str) -> LocalPage:
+    """GET a page of one of our blogs in-process, as an anonymous visitor would see it."""
+    parts = urlsplit(url)
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = parts.path or "/"
+    request.META = {"HTTP_HOST": blog.host, "SERVER_NAME": blog.host, "SERVER_PORT": "80"}
+    request.META["QUERY_STRING"] = parts.query
+    request.blog, request.user, request.is_platform = blog, AnonymousUser(), False
+    try:
+        match = resolve(request.path_info, urlconf=settings.BLOG_URLCONF)
+        response = match.func(request, *match.args, **match.kwargs)
+    except (Resolver404, Http404):
+        return LocalPage(url, 404, {"Content-Type": "text/plain"}, b"")
+    if hasattr(response, "render"):
+        response.render()
+    return LocalPage(url, response.status_code, response.headers, bytes(response.content))

@@ -1,0 +1,86 @@
+"""The owner's moderation: blocked domains, holding first-time senders, trusted sources, approving
+and deleting. By default verified mentions show at once (webmention.md §5, R39)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.models import Blog
+from posts.models import Post
+from webmention.local import served_at
+from webmention.models import BlockedDomain, Preferences, Received, host_of
+
+
+def _parent_domains(host: str) -> list[str]:
+    """spam.example.com → [spam.example.com, example.com, com]: blocking a domain blocks its subdomains."""
+    labels = host.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
+
+
+def is_blocked(blog: Blog, host: str) -> bool:
+    return BlockedDomain.objects.filter(blog=blog, domain__in=_parent_domains(host)).exists()
+
+
+def preferences_for(blog: Blog) -> Preferences:
+    return Preferences.objects.get_or_create(blog=blog)[0]
+
+
+def is_trusted_source(blog: Blog, source_url: str) -> bool:
+    """Sources the owner vouches for by their own actions: the blog itself and hosts the owner has
+    replied to (their posts' in-reply-to). Follows plug in here once the timeline app has them
+    (issue 5): a followed site's host should return True as well."""
+    host = host_of(source_url)
+    if not host or served_at(blog, source_url):
+        return True
+    replied = Q()
+    for scheme in ("http", "https"):
+        replied |= Q(in_reply_to__istartswith=f"{scheme}://{host}/")
+        replied |= Q(in_reply_to__istartswith=f"{scheme}://{host}:")
+    return Post.objects.for_blog(blog).live().filter(replied).exists()
+
+
+def is_known_sender(blog: Blog, host: str) -> bool:
+    """A host with a mention already shown on this blog (approved once, trusted after)."""
+    return Received.objects.filter(blog=blog, source_host=host, approved=True).exists()
+
+
+def needs_approval(received: Received) -> bool:
+    """Hold a verified mention only when the owner asked for it and the sender is new and untrusted."""
+    if received.approved:
+        return False  # an update of a mention already shown
+    if not preferences_for(received.blog).hold_first_time_senders:
+        return False
+    if is_known_sender(received.blog, received.source_host):
+        return False
+    return not is_trusted_source(received.blog, received.source)
+
+
+def approve(*, received: Received) -> Received:
+    with transaction.atomic():
+        received.state, received.approved = Received.State.ACCEPTED, True
+        received.save(update_fields=["state", "approved"])
+        received.blog.touch()
+    return received
+
+
+def delete_mention(*, received: Received) -> None:
+    """The owner removes a mention; a later re-send from the source is treated as new."""
+    with transaction.atomic():
+        received.delete()
+        received.blog.touch()
+
+
+def block_domain(*, blog: Blog, domain: str) -> BlockedDomain:
+    """Refuse future mentions from domain (and its subdomains) and hide the ones already here."""
+    domain = domain.strip().lower().rstrip(".")
+    with transaction.atomic():
+        blocked, _ = BlockedDomain.objects.get_or_create(blog=blog, domain=domain)
+        hosts = Q(source_host=domain) | Q(source_host__endswith=f".{domain}")
+        Received.objects.filter(hosts, blog=blog).delete()
+        blog.touch()
+    return blocked
+
+
+def unblock_domain(*, blog: Blog, domain_id: int) -> bool:
+    return BlockedDomain.objects.filter(blog=blog, pk=domain_id).delete()[0] > 0

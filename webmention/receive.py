@@ -1,0 +1,101 @@
+"""Receiving, the synchronous part: check the request, store one row per (source, target), answer.
+
+Webmention §3.2.1: only cheap checks here (both URLs http(s), different, the target a post of this
+blog); the source is fetched later by the verification job (R39: 202 before any fetch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Blog
+from webmention import moderation
+from webmention.local import served_at, target_post
+from webmention.models import Received, host_of
+
+MAX_URL_LENGTH = 2000
+# Webmentions one source host may send per hour, platform-wide, before getting 429 (R39).
+SOURCE_HOST_QUOTA = 60
+QUOTA_WINDOW_SECONDS = 3600
+
+
+@dataclass
+class Refused(Exception):
+    """The request is refused: `reason` is told to the sender with `status`, nothing is stored."""
+
+    reason: str
+    status: int = 400
+
+
+def _check_url(value: str, name: str) -> str:
+    if not value:
+        raise Refused(f"The {name} parameter is missing.")
+    parts = urlsplit(value)
+    if len(value) > MAX_URL_LENGTH or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Refused(f"The {name} must be an http or https URL.")
+    return value
+
+
+def _check_quota(host: str) -> None:
+    """At most SOURCE_HOST_QUOTA webmentions an hour from one source host (a cache counter)."""
+    limit = getattr(settings, "WEBMENTION_SOURCE_HOST_QUOTA", SOURCE_HOST_QUOTA)
+    key = f"webmention:quota:{host}"
+    cache.add(key, 0, QUOTA_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, QUOTA_WINDOW_SECONDS)
+        count = 1
+    if count > limit:
+        raise Refused(f"Too many webmentions from {host}; try again later.", status=429)
+
+
+def check_request(blog: Blog, source: str, target: str):
+    """The synchronous checks of §3.2.1; returns the target post (None for the home page)."""
+    source, target = _check_url(source.strip(), "source"), _check_url(target.strip(), "target")
+    if urldefrag(source)[0] == urldefrag(target)[0]:
+        raise Refused("The source and the target must be different URLs.")
+    if not served_at(blog, target):
+        raise Refused("The target is not on this blog.")
+    accepts, post = target_post(blog, target)
+    if not accepts:
+        raise Refused("The target is not a post on this blog.")
+    return post
+
+
+def accept_webmention(*, blog: Blog, source: str, target: str) -> Received | None:
+    """Check and store a webmention; None when the source's domain is blocked (dropped quietly).
+
+    A repeat of a (source, target) that is already waiting collapses into that one pending job;
+    a repeat of a verified one re-verifies it (an update, or a delete if the link is gone)."""
+    post = check_request(blog, source, target)
+    source, target = source.strip(), target.strip()
+    host = host_of(source)
+    if moderation.is_blocked(blog, host):
+        return None
+    _check_quota(host)
+    with transaction.atomic():
+        row, created = Received.objects.select_for_update().get_or_create(
+            blog=blog, source=source, target=target, defaults={"post": post, "source_host": host}
+        )
+        if not created and row.state == Received.State.PENDING:
+            return row  # the job already queued will see the source as it is now
+        if not created:
+            row.state, row.attempts, row.error = Received.State.PENDING, 0, ""
+            row.next_attempt_at = row.received_at = timezone.now()
+            row.save(update_fields=["state", "attempts", "error", "next_attempt_at", "received_at"])
+        enqueue_verification(row.pk)
+    return row
+
+
+def enqueue_verification(received_id: int, countdown: float = 0) -> None:
+    """Queue the verification job once the row is committed."""
+    from webmention.tasks import verify
+
+    transaction.on_commit(lambda: verify.apply_async(args=[received_id], countdown=countdown))

@@ -1,0 +1,49 @@
+"""Webmention jobs (queue `webmention`): thin and idempotent, they take ids and call the services.
+Retries are scheduled on the rows (next_attempt_at) and re-enqueued by the beat sweep, so nothing
+depends on a message surviving in the broker."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from webmention.models import Outgoing, Received
+from webmention.send import deliver as deliver_outgoing
+from webmention.send import queue_post
+from webmention.verify import verify_received
+
+SWEEP_BATCH = 500
+
+
+@shared_task(name="webmention.verify")
+def verify(received_id: int) -> str | None:
+    """Verify one received webmention (a no-op if it is not due: collapsed repeats, redeliveries)."""
+    row = verify_received(received_id)
+    return row.state if row else None
+
+
+@shared_task(name="webmention.send_post")
+def send_post(post_id: int) -> int:
+    """Queue one delivery per target of a post that was created, updated or deleted."""
+    return len(queue_post(post_id))
+
+
+@shared_task(name="webmention.deliver")
+def deliver(outgoing_id: int) -> str | None:
+    """Discover one target's endpoint and send to it."""
+    row = deliver_outgoing(outgoing_id)
+    return row.state if row else None
+
+
+@shared_task(name="webmention.sweep")
+def sweep() -> int:
+    """Beat: re-enqueue due rows, received and outgoing (lost messages, expired leases)."""
+    now = timezone.now()
+    received = list(Received.objects.due().values_list("id", flat=True)[:SWEEP_BATCH])
+    outgoing = Outgoing.objects.filter(state=Outgoing.State.PENDING, next_attempt_at__lte=now)
+    sent = list(outgoing.values_list("id", flat=True)[:SWEEP_BATCH])
+    for row_id in received:
+        verify.delay(row_id)
+    for row_id in sent:
+        deliver.delay(row_id)
+    return len(received) + len(sent)

@@ -1,0 +1,51 @@
+"""The Webmention endpoint on every blog host (https://www.w3.org/TR/webmention/#receiving-webmentions)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from webmention.models import Received
+from webmention.receive import Refused, accept_webmention
+
+ABOUT = "This is the Webmention endpoint of this blog. POST source and target (form-encoded) to it.\n"
+
+
+@csrf_exempt  # anonymous cross-site POSTs by design; blog hosts never honour sessions (§4.4)
+@require_http_methods(["GET", "HEAD", "POST"])
+def receive(request: HttpRequest) -> HttpResponse:
+    """202 with a status URL once stored; 400 with a plain reason (nothing stored) otherwise."""
+    if request.method != "POST":
+        return HttpResponse(ABOUT, content_type="text/plain; charset=utf-8")
+    blog = request.blog
+    try:
+        row = accept_webmention(
+            blog=blog, source=request.POST.get("source", ""), target=request.POST.get("target", "")
+        )
+    except Refused as refused:
+        response = HttpResponse(refused.reason + "\n", status=refused.status, content_type="text/plain")
+        if refused.status == 429:
+            response["Retry-After"] = "3600"
+        return response
+    response = HttpResponse(
+        "Accepted: the source will be verified shortly.\n", status=202, content_type="text/plain"
+    )
+    if row is not None:  # a blocked domain is dropped quietly: same answer, no status page
+        response["Location"] = blog.absolute(row.status_path)
+    return response
+
+
+@require_GET
+def status(request: HttpRequest, token) -> JsonResponse:
+    """What became of a webmention: pending, accepted, rejected or deleted (held reads as pending)."""
+    row = Received.objects.filter(blog=request.blog, token=token).first()
+    if row is None:
+        raise Http404("No such webmention.")
+    state = Received.State.PENDING if row.state == Received.State.HELD else row.state
+    body = {"status": state, "source": row.source, "target": row.target}
+    if row.state == Received.State.HELD:
+        body["moderation"] = "waiting for the blog owner's approval"
+    if row.state in (Received.State.REJECTED, Received.State.DELETED) and row.error:
+        body["reason"] = row.error
+    return JsonResponse(body)
