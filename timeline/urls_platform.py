@@ -1,3 +1,23 @@
 """timeline URLs on the platform host."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from timeline.views import follow, home, imports, websub
+
+urlpatterns = [
+    path("timeline/", home.timeline, name="timeline"),
+    path("timeline/follow/", follow.follow, name="timeline_follow"),
+    path("timeline/following/", follow.following, name="timeline_following"),
+    path("timeline/following/<int:follow_id>/unfollow/", follow.unfollow, name="timeline_unfollow"),
+    path("timeline/mute/", follow.mute, name="timeline_mute"),
+    path("timeline/like/", home.like, name="timeline_like"),
+    path("timeline/follows.opml", follow.opml_export, name="timeline_opml_export"),
+    path("timeline/opml/import/", follow.opml_import, name="timeline_opml_import"),
+    path("mentions/", home.mentions, name="timeline_mentions"),
+    path("discover/", home.discover, name="timeline_discover"),
+    path("conversation/<int:post_id>/", home.conversation, name="timeline_conversation"),
+    path("people/<str:username>/", home.person, name="timeline_person"),
+    path("settings/import/", imports.settings_import, name="timeline_settings_import"),
+    path("settings/import/<int:source_id>/remove/", imports.remove_import, name="timeline_remove_import"),
+    path("websub/<int:feed_id>/", websub.callback, name="timeline_websub"),
+]

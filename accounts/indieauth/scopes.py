@@ -12,6 +12,7 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "draft": "Create drafts only (posts stay unpublished)",
     "profile": "See your name, photo and blog address",
     "email": "See your email address",
+    **{"read": "Read your timeline", "follow": "Follow and unfollow", "mute": "Mute", "block": "Block", "channels": "Manage your reader channels"},  # noqa: E501 - timeline/Microsub scopes
 }
 KNOWN_SCOPES: tuple[str, ...] = tuple(SCOPE_DESCRIPTIONS)
 

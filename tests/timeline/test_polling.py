@@ -1,0 +1,194 @@
+"""Polling against a loopback feed server: conditional GET, unchanged bodies, redirects, 410, errors."""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import time
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.timeline.conftest import sample
+from timeline import services
+from timeline.models import Feed, FeedEntry, Follow
+from timeline.polling import claim_due_feeds, poll_feed
+
+pytestmark = pytest.mark.django_db
+
+
+def followed(user, url: str) -> Feed:
+    feed = Feed.objects.create(url=url)
+    Follow.objects.create(user=user, feed=feed)
+    return feed
+
+
+def test_first_poll_then_304_costs_nothing(feed_site, alice, django_assert_max_num_queries):
+    """A 304 after the first poll sends If-None-Match, creates nothing and costs at most 2 queries."""
+    feed = followed(alice, feed_site.serve("/feed/", "wordpress.rss"))
+    assert poll_feed(feed.pk).new == 2
+    with django_assert_max_num_queries(2):
+        outcome = poll_feed(feed.pk)
+    assert outcome.status == "not_modified" and FeedEntry.objects.count() == 2
+    assert feed_site.requests[-1].headers.get("If-None-Match")
+
+
+def test_unchanged_body_is_not_parsed_again(feed_site, alice, django_assert_max_num_queries):
+    """Without validators, the same body (same SHA-256) is recognised and never parsed or stored again."""
+    feed = followed(alice, feed_site.serve("/feed.json", "microblog.json", etag=False))
+    poll_feed(feed.pk)
+    with django_assert_max_num_queries(2):
+        assert poll_feed(feed.pk).status == "unchanged"
+    assert FeedEntry.objects.filter(feed=feed).count() == 2
+
+
+def test_changed_entry_updates_in_place(feed_site, alice):
+    """R14: an entry edited upstream is updated in place, keyed on its guid; nothing is duplicated."""
+    feed = followed(alice, feed_site.serve("/feed/", "wordpress.rss"))
+    poll_feed(feed.pk)
+    entry = FeedEntry.objects.get(feed=feed, key="https://jane.example/?p=412")
+    feed_site.serve("/feed/", "wordpress-changed.rss")
+    outcome = poll_feed(feed.pk)
+    assert (outcome.new, outcome.changed) == (0, 1)
+    entry.refresh_from_db()
+    assert entry.title == "Sourdough again, edited" and "rose twice" in entry.content_html
+    assert FeedEntry.objects.filter(feed=feed).count() == 2
+
+
+def test_permanent_redirect_moves_the_feed(feed_site, alice):
+    """A 301 to the new address replaces the stored URL; later polls go straight there."""
+    new = feed_site.serve("/new-feed/", "ghost.rss")
+    feed_site.routes["/old-feed/"] = type(feed_site.routes["/new-feed/"])(301, b"", headers={"Location": new})
+    feed = followed(alice, feed_site.url("/old-feed/"))
+    poll_feed(feed.pk)
+    feed.refresh_from_db()
+    assert feed.url == new and feed.entries.count() == 1
+
+
+def test_temporary_redirect_keeps_the_feed_url(feed_site, alice):
+    """A 302 is followed but the stored URL stays."""
+    target = feed_site.serve("/today/", "ghost.rss")
+    feed_site.routes["/feed/"] = type(feed_site.routes["/today/"])(302, b"", headers={"Location": target})
+    feed = followed(alice, feed_site.url("/feed/"))
+    poll_feed(feed.pk)
+    feed.refresh_from_db()
+    assert feed.url == feed_site.url("/feed/") and feed.final_url == target
+
+
+def test_gone_stops_polling(feed_site, alice, logged_in):
+    """410 Gone marks the feed gone, it is never claimed again, and its follower sees why."""
+    feed = followed(alice, feed_site.serve("/feed/", b"", status=410))
+    assert poll_feed(feed.pk).status == "gone"
+    assert claim_due_feeds(every=True) == []
+    assert "This feed is gone" in logged_in.get("/timeline/following/").content.decode()
+
+
+def test_server_error_backs_off_and_is_shown(feed_site, alice, logged_in):
+    """A 500 records the error, counts it and pushes the next poll out exponentially."""
+    feed = followed(alice, feed_site.serve("/feed/", b"oops", status=500, content_type="text/plain"))
+    poll_feed(feed.pk)
+    poll_feed(feed.pk)
+    feed.refresh_from_db()
+    assert feed.state == "error" and feed.error_count == 2 and "HTTP 500" in feed.last_error
+    assert feed.next_poll_at > timezone.now() + datetime.timedelta(minutes=50)
+    assert "Last poll failed: The feed answered HTTP 500." in logged_in.get("/timeline/following/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "/etc/passwd", "gopher://a.example/"])
+def test_non_http_feed_urls_are_refused(url, alice, feed_site):
+    """R10: file:, bare paths and other schemes are refused before anything is read."""
+    from microhost.fetch import FetchError
+
+    with pytest.raises(FetchError):
+        services.feed_for_url(url)
+    feed = followed(alice, "http://127.0.0.1:9/ignored")
+    Feed.objects.filter(pk=feed.pk).update(url=url)  # a row that got in somehow still reads nothing
+    assert poll_feed(feed.pk).status == "error"
+    assert "http" in Feed.objects.get(pk=feed.pk).last_error
+    assert feed_site.requests == []
+
+
+def test_oversized_and_gzip_bomb_are_recorded(feed_site, alice, settings):
+    """R12: a body over the cap (declared or a gzip bomb) is refused, nothing is stored, the error is recorded."""
+    settings.MICROHOST_FETCH_MAX_BYTES = 64 * 1024
+    big = followed(alice, feed_site.serve("/big/", b"x" * (200 * 1024), etag=False))
+    bomb_body = gzip.compress(b"<rss>" + b" " * (5 * 1024 * 1024))
+    bomb = followed(alice, feed_site.serve("/bomb/", bomb_body, headers={"Content-Encoding": "gzip"}, etag=False))
+    for feed in (big, bomb):
+        assert poll_feed(feed.pk).status == "error"
+        feed.refresh_from_db()
+        assert "larger than" in feed.last_error and feed.entries.count() == 0
+
+
+def test_slow_feed_is_cut_by_the_total_deadline(loopback, alice, settings):
+    """R13: a server dribbling a byte a second is cut at the total deadline and the error recorded."""
+    settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = True
+    settings.MICROHOST_FETCH_TOTAL_TIMEOUT = 1.5
+
+    def dribble(req):
+        req.send_response(200)
+        req.send_header("Content-Length", "1000")
+        req.end_headers()
+        for _ in range(10):
+            if req.server.owner.stop.is_set():
+                return
+            req.wfile.write(b"<")
+            req.wfile.flush()
+            time.sleep(0.5)
+
+    server = loopback(dribble)
+    feed = followed(alice, server.url("/slow.xml"))
+    started = time.monotonic()
+    assert poll_feed(feed.pk).status == "error"
+    assert time.monotonic() - started < 3
+    assert "did not answer in time" in Feed.objects.get(pk=feed.pk).last_error
+
+
+def test_interval_adapts_and_is_capped(feed_site, alice, settings):
+    """Busy feeds are polled more often (down to the minimum); quiet ones less often, up to the cap."""
+    settings.TIMELINE_MIN_INTERVAL, settings.TIMELINE_MAX_INTERVAL = 600, 4000
+    feed = followed(alice, feed_site.serve("/feed/", "wordpress.rss"))
+    poll_feed(feed.pk)
+    feed.refresh_from_db()
+    assert feed.interval == 1800
+    for _ in range(10):
+        poll_feed(feed.pk)
+    feed.refresh_from_db()
+    assert feed.interval == 4000
+
+
+def test_one_fetch_for_many_followers(feed_site, make_user):
+    """A feed is stored once however many people follow it: three followers, one request per poll."""
+    url = feed_site.serve("/feed/", "ghost.rss")
+    feed = Feed.objects.create(url=url)
+    for name in ("ann", "ben", "cat"):
+        Follow.objects.create(user=make_user(name), feed=feed)
+    call_command("poll_feeds")
+    assert feed_site.hits("/feed/") == 1 and Feed.objects.count() == 1
+
+
+def test_poll_feeds_command_due_and_all(feed_site, alice, capsys):
+    """`poll_feeds` polls only due feeds; `--all` polls every live one (the contract)."""
+    feed = followed(alice, feed_site.serve("/feed/", "ghost.rss"))
+    Feed.objects.filter(pk=feed.pk).update(next_poll_at=timezone.now() + datetime.timedelta(hours=1))
+    call_command("poll_feeds")
+    assert feed_site.hits("/feed/") == 0 and "no feeds due" in capsys.readouterr().out
+    call_command("poll_feeds", "--all")
+    assert feed_site.hits("/feed/") == 1 and "1 updated; 1 new entries" in capsys.readouterr().out
+
+
+def test_unfollowed_feeds_are_not_polled(feed_site):
+    """A feed nobody follows or imports is not polled."""
+    Feed.objects.create(url=feed_site.serve("/feed/", "ghost.rss"))
+    assert claim_due_feeds(every=True) == []
+
+
+def test_billion_laughs_feed_over_http(feed_site, alice):
+    """R11 end to end: the bomb feed polls quickly and stores no expanded entity text."""
+    feed = followed(alice, feed_site.serve("/bomb.xml", sample("billion-laughs.xml"), content_type="text/xml"))
+    started = time.monotonic()
+    poll_feed(feed.pk)
+    assert time.monotonic() - started < 2
+    assert not FeedEntry.objects.filter(content_html__contains="lollol").exists()
+    assert not FeedEntry.objects.filter(content_html__contains="root:").exists()

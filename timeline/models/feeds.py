@@ -1,0 +1,115 @@
+"""A remote feed, stored once however many people follow it, and its entries."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+
+class Feed(models.Model):
+    """A polled source (RSS, Atom, JSON Feed or an h-feed page) with its conditional-GET state."""
+
+    class State(models.TextChoices):
+        OK = "ok"  # polling normally
+        ERROR = "error"  # the last poll failed; polling backs off
+        GONE = "gone"  # 410 Gone: never polled again
+
+    class Format(models.TextChoices):
+        UNKNOWN = ""
+        RSS = "rss"
+        ATOM = "atom"
+        JSONFEED = "jsonfeed"
+        HFEED = "hfeed"
+
+    # The URL we poll; a permanent redirect (301/308) replaces it.
+    url = models.URLField(max_length=2000, unique=True)
+    # Where the last successful fetch ended up (after temporary redirects); the base for relative URLs.
+    final_url = models.URLField(max_length=2000, blank=True)
+    format = models.CharField(max_length=16, choices=Format.choices, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    site_url = models.URLField(max_length=2000, blank=True)
+    # Validators from the last 200, sent back as If-None-Match / If-Modified-Since.
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    # SHA-256 of the last body parsed: an unchanged body is never parsed again.
+    body_hash = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OK)
+    error_count = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    # A malformed feed parsed as far as it could: what the parser complained about.
+    last_warning = models.CharField(max_length=500, blank=True)
+    # Seconds between polls, adapted to how often the feed posts (timeline.polling.next_interval).
+    interval = models.PositiveIntegerField(default=3600)
+    # None = never polled again (gone); indexed for the beat sweep.
+    next_poll_at = models.DateTimeField(null=True, blank=True, default=timezone.now, db_index=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_new_entry_at = models.DateTimeField(null=True, blank=True)
+    # WebSub (w3.org/TR/websub): the hub and topic the feed advertises, and our subscription.
+    websub_hub = models.URLField(max_length=2000, blank=True)
+    websub_topic = models.URLField(max_length=2000, blank=True)
+    websub_secret = models.CharField(max_length=64, default="", blank=True)
+    websub_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.site_url or self.url
+
+    @property
+    def websub_active(self) -> bool:
+        return self.websub_expires_at is not None and self.websub_expires_at > timezone.now()
+
+    def new_websub_secret(self) -> str:
+        self.websub_secret = secrets.token_hex(32)
+        return self.websub_secret
+
+
+def entry_key_hash(key: str) -> str:
+    """Entries are unique on a hash of their key: guid/id values can be longer than an index allows."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class FeedEntry(models.Model):
+    """One item of a feed, keyed on its id/guid, else its link; updated in place when it changes (R14)."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
+    key = models.TextField()  # the guid/id, else the link
+    key_hash = models.CharField(max_length=64)
+    url = models.URLField(max_length=2000, blank=True)
+    title = models.CharField(max_length=300, blank=True)  # plain text, never HTML
+    # Sanitised with clean_foreign_html and relative URLs resolved; safe to render.
+    content_html = models.TextField(blank=True)
+    # True when the feed gave only a summary: shown as such, with a link to the original.
+    summary_only = models.BooleanField(default=False)
+    author_name = models.CharField(max_length=200, blank=True)
+    author_url = models.URLField(max_length=2000, blank=True)
+    # http(s) image URLs from enclosures, media:content, JSON Feed image, h-entry photo.
+    photos = models.JSONField(default=list, blank=True)
+    in_reply_to = models.URLField(max_length=2000, blank=True)
+    # When it was published (the fetch time when the feed gave no date) and last changed upstream.
+    published = models.DateTimeField(db_index=True)
+    updated = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of what we stored: a changed entry is one whose hash moves.
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("feed", "key_hash", name="feed_entry_key")]
+        indexes = [models.Index(fields=["feed", "-published", "-id"], name="feed_entry_newest")]
+
+    def __str__(self) -> str:
+        return self.title or self.url or self.key
+
+    @property
+    def title_or_excerpt(self) -> str:
+        from django.utils.text import Truncator
+
+        from microhost.sanitize import plain_text
+
+        return self.title or Truncator(" ".join(plain_text(self.content_html).split())).chars(80)

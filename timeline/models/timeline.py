@@ -1,0 +1,64 @@
+"""The materialised per-user timeline (fan-out on write, as takahe and Mastodon do) and featured posts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Blog
+from posts.models import Post
+from timeline.models.feeds import Feed, FeedEntry
+
+
+class TimelineItem(models.Model):
+    """One post or entry in one user's home timeline; read newest first with a keyset cursor."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    published = models.DateTimeField()
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    entry = models.ForeignKey(FeedEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # The source, so unfollow and mute act without joining posts or entries.
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Microsub: read state per item (Microsub §timeline mark_read).
+    is_read = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("user", "post", name="timeline_post_once"),
+            models.UniqueConstraint("user", "entry", name="timeline_entry_once"),
+        ]
+        indexes = [models.Index(fields=["user", "-published", "-id"], name="timeline_newest")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user_id}: post {self.post_id}"
+            if self.post_id
+            else f"{self.user_id}: entry {self.entry_id}"
+        )
+
+
+class TimelineState(models.Model):
+    """When a user last read their timeline: fan-out skips users gone quiet; they are rebuilt on return."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"timeline of {self.user_id}, seen {self.last_seen_at:%Y-%m-%d}"
+
+
+class FeaturedPost(models.Model):
+    """A post an operator features on Discover (managed in the admin)."""
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="+")
+    featured_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-featured_at"]
+
+    def __str__(self) -> str:
+        return f"featured: {self.post}"

@@ -1,0 +1,176 @@
+"""Polling a feed: conditional GET, redirects, 410, backoff, adaptive interval (issue 5 "Polling").
+
+A 304 costs one request and one UPDATE; an unchanged body (same SHA-256) is never parsed again."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import random
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from microhost.fetch import FetchError, Response, fetch
+from timeline import conf
+from timeline.models import Feed, Follow, ImportSource
+from timeline.parsers import ParseError
+
+log = logging.getLogger(__name__)
+
+ACCEPT = ("application/feed+json, application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+          "application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.7, */*;q=0.1")  # fmt: skip
+PERMANENT = (301, 308)
+TEMPORARY = (302, 303, 307)
+MAX_HOPS = 5
+LEASE = datetime.timedelta(minutes=10)  # a claimed feed is not claimed again while a worker polls it
+RETRY_LATER = (429, 503)
+
+
+@dataclass
+class Outcome:
+    """What one poll did (for the command's summary, the tests and the benchmark)."""
+
+    status: str  # not_modified / unchanged / updated / gone / error
+    new: int = 0
+    changed: int = 0
+
+
+def claim_due_feeds(*, every: bool = False, limit: int | None = None) -> list[int]:
+    """Ids of feeds due (or all live ones), leased so a second sweep does not poll them twice."""
+    now = timezone.now()
+    wanted = Exists(Follow.objects.filter(feed=OuterRef("pk"))) | Exists(
+        ImportSource.objects.filter(feed=OuterRef("pk"))
+    )
+    live = Feed.objects.filter(wanted, next_poll_at__isnull=False).exclude(state=Feed.State.GONE)
+    due = live if every else live.filter(next_poll_at__lte=now)
+    with transaction.atomic():
+        ids = list(
+            due.order_by("next_poll_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[: limit or conf.poll_batch()]
+        )
+        Feed.objects.filter(pk__in=ids).update(next_poll_at=now + LEASE)
+    return ids
+
+
+def get(url: str, headers: dict[str, str]) -> tuple[Response, str]:
+    """Follow redirects one hop at a time (each hop checked by the fetcher), noting where a chain of
+    only 301/308 hops ends: that becomes the feed's new URL (a 302/307 anywhere keeps the old one)."""
+    current, permanent, all_permanent = url, "", True
+    for _hop in range(MAX_HOPS + 1):
+        response = fetch(current, headers=headers, follow_redirects=False)
+        location = response.headers.get("Location")
+        if response.status_code not in PERMANENT + TEMPORARY or not location:
+            return response, permanent
+        current = urljoin(response.url, location.strip())
+        all_permanent = all_permanent and response.status_code in PERMANENT
+        permanent = current if all_permanent else ""
+    raise FetchError(f"Gave up after {MAX_HOPS} redirects.")
+
+
+def conditional_headers(feed: Feed) -> dict[str, str]:
+    headers = {"Accept": ACCEPT}
+    if feed.etag:
+        headers["If-None-Match"] = feed.etag
+    if feed.last_modified:
+        headers["If-Modified-Since"] = feed.last_modified
+    return headers
+
+
+def next_interval(feed: Feed, new_entries: int) -> int:
+    """Busy feeds twice as often (down to the minimum), quiet ones a quarter less often (up to the cap);
+    a live WebSub subscription pushes, so polling drops to the cap."""
+    if feed.websub_active:
+        return conf.max_interval()
+    if new_entries:
+        return max(conf.min_interval(), feed.interval // 2)
+    return min(conf.max_interval(), int(feed.interval * 1.25) or conf.default_interval())
+
+
+def schedule(feed: Feed, seconds: int) -> None:
+    """Next poll in about `seconds`, with ±10 % jitter so feeds added together spread out."""
+    feed.next_poll_at = timezone.now() + datetime.timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+
+
+def record_error(feed: Feed, message: str, *, retry_after: int | None = None) -> Outcome:
+    """Back off exponentially (min interval × 2^errors, capped) and keep the error for followers to see."""
+    feed.state = Feed.State.ERROR
+    feed.error_count += 1
+    feed.last_error = message[:500]
+    feed.last_polled_at = timezone.now()
+    backoff = min(conf.max_interval(), conf.min_interval() * 2 ** min(feed.error_count, 12))
+    schedule(feed, max(backoff, retry_after or 0))
+    feed.save()
+    return Outcome("error")
+
+
+def _retry_after(response: Response) -> int | None:
+    value = response.headers.get("Retry-After", "")
+    return min(int(value), conf.max_interval()) if value.isdigit() else None
+
+
+def poll_feed(feed_id: int) -> Outcome:
+    """Poll one feed now and store what changed; never raises for remote trouble."""
+    feed = Feed.objects.get(pk=feed_id)
+    if feed.state == Feed.State.GONE:
+        return Outcome("gone")
+    try:
+        response, permanent = get(feed.url, conditional_headers(feed))
+    except FetchError as exc:
+        return record_error(feed, str(exc))
+    if permanent and not Feed.objects.filter(url=permanent).exists():
+        feed.url = permanent
+    return handle_response(feed, response)
+
+
+def handle_response(feed: Feed, response: Response) -> Outcome:
+    """Act on the status: 304 and unchanged bodies cost nothing; 410 stops polling; errors back off."""
+    from timeline.ingest import ingest
+
+    status = response.status_code
+    if status == 410:
+        feed.state, feed.next_poll_at, feed.last_error = Feed.State.GONE, None, "The feed is gone (410)."
+        feed.save()
+        return Outcome("gone")
+    if status == 304:
+        return _unchanged(feed, "not_modified")
+    if status != 200:
+        return record_error(feed, f"The feed answered HTTP {status}.", retry_after=_retry_after(response))
+    feed.etag = response.headers.get("ETag", "")[:300]
+    feed.last_modified = response.headers.get("Last-Modified", "")[:100]
+    feed.final_url = response.url
+    body_hash = hashlib.sha256(response.content).hexdigest()
+    if body_hash == feed.body_hash:
+        return _unchanged(feed, "unchanged")
+    try:
+        stored = ingest(feed, response.content, content_type=response.headers.get("Content-Type", ""))
+    except ParseError as exc:
+        return record_error(feed, str(exc))
+    feed.body_hash = body_hash
+    outcome = _done(feed, Outcome("updated", len(stored.new), len(stored.changed)))
+    if feed.websub_hub and feed.websub_expires_at is None:
+        from timeline.websub import subscribe
+
+        subscribe(feed)
+    return outcome
+
+
+def _unchanged(feed: Feed, status: str) -> Outcome:
+    return _done(feed, Outcome(status))
+
+
+def _done(feed: Feed, outcome: Outcome) -> Outcome:
+    now = timezone.now()
+    feed.state, feed.error_count, feed.last_error = Feed.State.OK, 0, ""
+    feed.last_polled_at = now
+    if outcome.new:
+        feed.last_new_entry_at = now
+    feed.interval = next_interval(feed, outcome.new)
+    schedule(feed, feed.interval)
+    feed.save()
+    return outcome

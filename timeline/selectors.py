@@ -1,0 +1,111 @@
+"""Reads: the home timeline, mentions, conversations, Discover, follows (HackSoft selectors)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Prefetch, Q
+
+from accounts.models import User
+from posts.models import Post
+from timeline import cursor as keyset
+from timeline.imports import may_syndicate
+from timeline.models import FeaturedPost, Follow, Mute, TimelineItem
+
+__all__ = ["conversation", "discover_page", "follows_of", "mentions_page", "may_syndicate", "timeline_page"]
+
+PAGE_SIZE = 20
+# Other apps add mentions (received webmentions, issue 4) with register_mentions(provider):
+# provider(user, limit) -> list of objects with .published (datetime) and a template-ready shape
+# (.author_name, .author_url, .url, .content_html, .kind). They are merged into the Mentions page.
+MENTION_PROVIDERS: list[Callable[[User, int], list]] = []
+# Same for a conversation's replies from elsewhere: provider(post) -> list ordered by .published.
+CONVERSATION_PROVIDERS: list[Callable[[Post], list]] = []
+
+
+def register_mentions(provider: Callable[[User, int], list]) -> None:
+    if provider not in MENTION_PROVIDERS:
+        MENTION_PROVIDERS.append(provider)
+
+
+def register_conversation(provider: Callable[[Post], list]) -> None:
+    if provider not in CONVERSATION_PROVIDERS:
+        CONVERSATION_PROVIDERS.append(provider)
+
+
+def timeline_page(user: User, *, cursor: str = "", limit: int = PAGE_SIZE) -> tuple[list[TimelineItem], str]:
+    """The user's materialised timeline, newest first, muted sources hidden; a fixed number of queries."""
+    mutes = Mute.objects.filter(user=user)
+    items = (
+        TimelineItem.objects.filter(user=user)
+        .exclude(blog__in=mutes.filter(blog__isnull=False).values("blog_id"))
+        .exclude(feed__in=mutes.filter(feed__isnull=False).values("feed_id"))
+        .select_related("entry__feed")
+        .prefetch_related(Prefetch("post", queryset=Post.objects.with_relations()))
+    )
+    return keyset.page(items, cursor, limit)
+
+
+def mentions_query(user: User):
+    """Posts on the platform replying to, liking, reposting or linking to the user's blog."""
+    base = user.blog.base_url + "/"
+    cites = Q(in_reply_to__startswith=base) | Q(like_of__startswith=base) | Q(repost_of__startswith=base)
+    return (
+        Post.objects.listed()
+        .filter(cites | Q(content_html__contains=f'href="{base}'))
+        .exclude(blog__user=user)
+    )
+
+
+def mentions_page(user: User, *, cursor: str = "", limit: int = PAGE_SIZE) -> tuple[list, str]:
+    """Platform mentions, merged with what registered providers (webmentions) add to this page."""
+    posts, next_cursor = keyset.page(mentions_query(user).with_relations(), cursor, limit)
+    extra = [m for provider in MENTION_PROVIDERS for m in provider(user, limit)] if not cursor else []
+    merged = sorted([*posts, *extra], key=lambda m: m.published, reverse=True)
+    return merged, next_cursor
+
+
+def conversation(post: Post, *, depth: int = 6) -> list[tuple[int, object]]:
+    """The post and its replies on the platform in thread order, as (depth, post) pairs; one query a level."""
+    replies_of: dict[str, list[Post]] = {}
+    level = [post.get_absolute_url()]
+    for _ in range(depth):
+        found = list(
+            Post.objects.listed().filter(in_reply_to__in=level).with_relations().order_by("published")
+        )
+        for reply in found:
+            replies_of.setdefault(reply.in_reply_to, []).append(reply)
+        level = [reply.get_absolute_url() for reply in found]
+        if not level:
+            break
+    thread: list[tuple[int, object]] = []
+
+    def walk(node: Post, at: int) -> None:
+        thread.append((at, node))
+        for child in replies_of.get(node.get_absolute_url(), []):
+            walk(child, at + 1)
+
+    walk(post, 0)
+    thread.extend((1, reply) for provider in CONVERSATION_PROVIDERS for reply in provider(post))
+    return thread
+
+
+def discover_page(*, cursor: str = "", limit: int = PAGE_SIZE) -> tuple[list[Post], str]:
+    """Recent public posts from across the platform, newest first."""
+    return keyset.page(Post.objects.listed().with_relations(), cursor, limit)
+
+
+def featured(limit: int = 5) -> list[Post]:
+    """Posts operators featured (admin), newest feature first, still public."""
+    ids = list(FeaturedPost.objects.values_list("post_id", flat=True)[:limit])
+    by_id = {p.pk: p for p in Post.objects.listed().filter(pk__in=ids).with_relations()}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def follows_of(user: User):
+    return Follow.objects.filter(user=user).select_related("blog__user", "feed").order_by("-created_at")
+
+
+def muted_ids(user: User) -> tuple[set[int], set[int]]:
+    rows = list(Mute.objects.filter(user=user).values_list("blog_id", "feed_id"))
+    return {b for b, _ in rows if b}, {f for _, f in rows if f}
