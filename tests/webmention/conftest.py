@@ -13,6 +13,7 @@ from tests.microhost.conftest import (  # noqa: F401  (fixtures re-exported for 
     allow_private,
     fetch_settings,
     loopback,
+    network,
 )
 
 
