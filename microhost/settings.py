@@ -69,6 +69,8 @@ MICROHOST_DOMAIN_CHECK_PORT = int(os.environ.get("MICROHOST_DOMAIN_CHECK_PORT", 
 MICROHOST_ASK_ALLOWED_NETWORKS = env_list("MICROHOST_ASK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
 # Delay before a new post's first syndicated copy goes out (seconds).
 MICROHOST_SYNDICATION_DELAY_SECONDS = int(os.environ.get("MICROHOST_SYNDICATION_DELAY_SECONDS", "60"))
+# Fernet key(s) for silo credentials at rest, comma-separated, newest first (rotation); never SECRET_KEY.
+MICROHOST_ENCRYPTION_KEY = env_list("MICROHOST_ENCRYPTION_KEY")
 # Upload limits for photos (bytes and pixels).
 MICROHOST_MAX_UPLOAD_BYTES = int(os.environ.get("MICROHOST_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 MICROHOST_MAX_IMAGE_PIXELS = int(os.environ.get("MICROHOST_MAX_IMAGE_PIXELS", str(40_000_000)))
@@ -329,3 +331,6 @@ if MICROHOST_PRODUCTION and (DEBUG or len(SECRET_KEY) < 50 or not os.environ.get
     raise ImproperlyConfigured(
         "In production (MICROHOST_PRODUCTION=1) set SECRET_KEY to at least 50 random characters and DEBUG=0."
     )
+# Silo credentials at rest need their own key (security-and-reliability.md R35).
+if MICROHOST_PRODUCTION and not MICROHOST_ENCRYPTION_KEY:
+    raise ImproperlyConfigured("In production set MICROHOST_ENCRYPTION_KEY (a Fernet key) for silo credentials.")

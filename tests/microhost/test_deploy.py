@@ -18,6 +18,7 @@ def prod_env(tmp_path) -> dict[str, str]:
         MICROHOST_DOMAIN="example.org",
         MICROHOST_SCHEME="https",
         MICROHOST_PRODUCTION="1",
+        MICROHOST_ENCRYPTION_KEY="mFcWv5rx0Gr8VvO6dBf3nS0m4o1qG2cRk7yYbq5Jz3o=",
         MICROHOST_VAR_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="microhost.settings",
     )

@@ -1,0 +1,77 @@
+"""Reads for pages and Micropub: connections, copies per post, composer previews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accounts.models import Blog
+from syndication.connectors import CONNECTORS, connector_for
+from syndication.connectors.base import Preview
+from syndication.models import Connection, Syndication
+
+SERVICE_URLS = {
+    "tumblr": "https://www.tumblr.com/",
+    "medium": "https://medium.com/",
+    "linkedin": "https://www.linkedin.com/",
+    "bluesky": "https://bsky.app/",
+}
+
+
+def connections_of(user) -> list[Connection]:
+    return list(Connection.objects.filter(user=user))
+
+
+def micropub_targets(blog: Blog) -> list[dict]:
+    """q=syndicate-to entries (Micropub §3.7.3 + micropub-extensions#3: service and user objects)."""
+    targets = []
+    for connection in Connection.objects.filter(user_id=blog.user_id):
+        service_url = (
+            connection.server + "/" if connection.silo == "mastodon" else SERVICE_URLS[connection.silo]
+        )
+        targets.append(
+            {
+                "uid": connection.uid,
+                "name": f"{connection.account_name} on {connection.get_silo_display()}",
+                "service": {"name": connection.get_silo_display(), "url": service_url},
+                "user": {"name": connection.account_name, "url": connection.account_url},
+            }
+        )
+    return targets
+
+
+@dataclass
+class Target:
+    """One checkbox in the composer: the connection, whether ticked, the preview, the owner's text."""
+
+    connection: Connection
+    checked: bool
+    preview: Preview | None
+    text: str
+    note: str
+
+
+def composer_targets(user, post=None, data=None) -> list[Target]:
+    """Checkboxes with a server-side preview of the exact copy for the post being edited (if any)."""
+    targets = []
+    chosen = set(data.getlist("syndicate_to")) if data is not None else None
+    rows = {row.connection_id: row for row in Syndication.objects.filter(post=post)} if post else {}
+    for connection in connections_of(user):
+        connector = connector_for(connection)
+        text = (data.get(f"copy_text_{connection.pk}", "") if data is not None else "") or getattr(
+            rows.get(connection.pk), "text", ""
+        )
+        if chosen is not None:
+            checked = connection.uid in chosen
+        elif post is not None and post.syndicate_to:
+            checked = connection.uid in post.syndicate_to
+        else:
+            checked = connection.on_by_default
+        preview = connector.preview(post, text or None) if post is not None else None
+        targets.append(Target(connection, checked, preview, text, CONNECTORS[connection.silo].NOTE))
+    return targets
+
+
+def copies_of(post) -> list[Syndication]:
+    return list(
+        Syndication.objects.filter(post=post).select_related("connection").order_by("connection__silo")
+    )
