@@ -89,5 +89,7 @@ def remove_import_source(*, source: ImportSource) -> None:
 
 def may_syndicate(post: Post) -> bool:
     """For the syndication app: False for imported backlog (and entries older than the import)."""
+    if post.pk is None:
+        return True
     mapping = ImportedEntry.objects.filter(post=post).only("may_syndicate").first()
     return True if mapping is None else mapping.may_syndicate

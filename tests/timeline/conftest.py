@@ -12,11 +12,19 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.microhost.conftest import Handler, LoopbackServer, loopback  # noqa: F401 - fixture reused
+from tests.microhost import conftest as microhost_fixtures
+from tests.microhost.conftest import Handler, LoopbackServer
 
+loopback = microhost_fixtures.loopback  # the fetcher tests' loopback server factory, reused
 TESTDATA = pathlib.Path(__file__).parent / "testdata"
-TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml", ".xml": "application/rss+xml",
-         ".json": "application/feed+json", ".html": "text/html; charset=utf-8", ".opml": "text/x-opml"}  # fmt: skip
+TYPES = {
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".xml": "application/rss+xml",
+    ".json": "application/feed+json",
+    ".html": "text/html; charset=utf-8",
+    ".opml": "text/x-opml",
+}
 
 
 def sample(name: str) -> bytes:

@@ -21,7 +21,9 @@ def test_page_with_alternates_and_hfeed(feed_site):
     assert found[0].title == "Ida's RSS"
 
 
-@pytest.mark.parametrize(("name", "kind"), [("wordpress.rss", "RSS"), ("blogger.atom", "Atom"), ("microblog.json", "JSON Feed")])
+@pytest.mark.parametrize(
+    ("name", "kind"), [("wordpress.rss", "RSS"), ("blogger.atom", "Atom"), ("microblog.json", "JSON Feed")]
+)
 def test_direct_feed_urls(feed_site, name, kind):
     """A URL that is itself a feed is followed as it is."""
     url = feed_site.serve("/feed", name)

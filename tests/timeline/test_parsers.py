@@ -24,7 +24,7 @@ def stored(name: str, content_type: str, url: str = "https://site.example/feed")
 
 
 def test_wordpress_titles_duplicates_and_scripts():
-    """WordPress: HTML in titles becomes text, a duplicate guid is kept once, scripts and on* go, relative links resolve."""
+    """WordPress: HTML titles become text, a duplicate guid is kept once, scripts go, links resolve."""
     parsed = parse("wordpress.rss", "application/rss+xml; charset=UTF-8")
     assert parsed.format == "rss" and parsed.title == "Jane's Kitchen – Notes"
     assert [e.key for e in parsed.entries] == ["https://jane.example/?p=412", "https://jane.example/?p=1"]
@@ -67,7 +67,7 @@ def test_ghost_cdata_titles_and_iframes():
 
 
 def test_microblog_json_feed():
-    """micro.blog JSON Feed 1.0: untitled notes, image as photo, relative links resolved, content_text escaped."""
+    """micro.blog JSON Feed 1.0: untitled notes, image as photo, relative links resolved, text escaped."""
     parsed = parse("microblog.json", "application/json")
     assert parsed.format == "jsonfeed" and not parsed.warning
     rows = stored("microblog.json", "application/json")
@@ -105,11 +105,13 @@ def test_malformed_feed_parses_with_warning():
 
 
 def test_billion_laughs_is_harmless():
-    """R11: a billion-laughs feed finishes in < 2 s, < 50 MB growth, with no expanded entity and no file contents."""
+    """R11: billion laughs finishes in < 2 s, < 50 MB growth, no expanded entity, no file contents."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     try:
-        parsed = parse_document(sample("billion-laughs.xml"), url="https://bomb.example/", content_type="text/xml")
+        parsed = parse_document(
+            sample("billion-laughs.xml"), url="https://bomb.example/", content_type="text/xml"
+        )
         text = " ".join(e.title + e.content_html for e in parsed.entries)
     except ParseError:
         text = ""

@@ -83,7 +83,9 @@ def test_mute_hides_without_unfollowing(logged_in, alice, bob, make_post):
     make_post(bob, "bob speaks")
     follow = Follow.objects.get(user=alice)
     logged_in.post("/timeline/mute/", {"follow": follow.pk})
-    assert "bob speaks" not in text(logged_in.get("/timeline/")) and Follow.objects.filter(pk=follow.pk).exists()
+    assert (
+        "bob speaks" not in text(logged_in.get("/timeline/")) and Follow.objects.filter(pk=follow.pk).exists()
+    )
     logged_in.post("/timeline/mute/", {"follow": follow.pk, "action": "unmute"})
     assert "bob speaks" in text(logged_in.get("/timeline/")) and not Mute.objects.exists()
 

@@ -27,7 +27,9 @@ from timeline.parsers.base import (
 def parse_xml(content: bytes, *, url: str, content_type: str) -> ParsedFeed:
     """Parse an RSS or Atom document; a malformed one parses as far as it can, with a warning."""
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    parsed = feedparser.parse(io.BytesIO(content), response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    parsed = feedparser.parse(
+        io.BytesIO(content), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     if not parsed.get("version") and not parsed.entries:
         raise ParseError("This is not an RSS or Atom feed.")
     base = parsed.feed.get("link") or url
