@@ -8,11 +8,9 @@ def webmention_links(blog) -> list[tuple[str, str, str]]:
 
 def send_on_change(sender, post, action: str, **kwargs) -> None:
     """posts.signals.post_changed (sent after commit): queue the sending job for this post."""
-    from django.db import transaction
+    from webmention.send import enqueue_post
 
-    from webmention.tasks import send_post
-
-    transaction.on_commit(lambda: send_post.delay(post.pk))
+    enqueue_post(post.pk)
 
 
 class WebmentionConfig(AppConfig):

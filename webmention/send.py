@@ -159,6 +159,8 @@ def deliver(outgoing_id: int) -> Outgoing | None:
     )
 
 
-def resend(*, post: Post) -> list[int]:
-    """The owner's resend button: every target again, now."""
-    return queue_post(post.pk)
+def enqueue_post(post_id: int) -> None:
+    """Queue the sending job for a post once the current transaction commits (publish, edit, resend)."""
+    from webmention.tasks import send_post
+
+    transaction.on_commit(lambda: send_post.delay(post_id))

@@ -240,7 +240,7 @@ def test_xss_corpus_in_content_and_author_leaves_nothing_executable(site, post, 
         assert row.state == "accepted", payload
         assert not audit(row.content_html).problems, payload
     page = blog_client(alice).get(post.path).content.decode()
-    responses = page[page.index('class="responses"') :]
+    responses = page[page.index('class="wm-responses"') :]
     found = audit(responses)
     assert [problem for problem in found.problems if problem != "<li id=...>"] == []  # our own anchors
     assert not found.tags & {

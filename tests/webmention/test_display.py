@@ -1,0 +1,117 @@
+"""Responses on the permalink: threaded replies with author cards, facepiles, counts, bounded queries."""
+
+from __future__ import annotations
+
+import datetime
+
+import mf2py
+import pytest
+from django.utils import timezone
+
+from webmention.models import Received
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def post(alice, make_post):
+    return make_post(alice, "Responses welcome")
+
+
+def mention(post, n: int, kind: str = "reply", **fields) -> Received:
+    """A verified, shown response stored directly (verification has its own tests)."""
+    values = {
+        "source": f"https://site{n}.example/r/{n}", "source_host": f"site{n}.example", "kind": kind,
+        "author_name": f"Person {n}", "author_url": f"https://site{n}.example/",
+        "author_photo": f"https://site{n}.example/p.jpg", "content_html": f"<p>Text {n}</p>",
+        "state": "accepted", "approved": True, "url": f"https://site{n}.example/r/{n}",
+        "published": timezone.now() + datetime.timedelta(minutes=n),
+    }  # fmt: skip
+    values.update(fields)
+    return Received.objects.create(blog=post.blog, post=post, target=post.get_absolute_url(), **values)
+
+
+def page(blog_client, alice, post) -> str:
+    response = blog_client(alice).get(post.path)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_replies_likes_reposts_and_mentions_are_shown_with_counts(post, alice, blog_client):
+    """Each response shows who sent it: reply author and text, like/repost faces with names, mention links."""
+    mention(post, 1, "reply")
+    mention(post, 2, "like")
+    mention(post, 3, "like", author_photo="")
+    mention(post, 4, "repost")
+    mention(post, 5, "mention", title="A related article")
+    mention(post, 6, "bookmark")
+    html = page(blog_client, alice, post)
+    assert "1 reply" in html and "2 likes" in html and "1 repost" in html and "1 mention" in html
+    assert "Person 1" in html and "<p>Text 1</p>" in html
+    assert 'alt="Person 2"' in html and "Person 3" in html and 'title="Person 4"' in html
+    assert "A related article" in html and "https://site5.example/r/5" in html
+    assert "Bookmarked by" in html
+
+
+def test_markup_follows_mf2_comment_conventions(post, alice, blog_client):
+    """Replies parse as h-cite comments with an author h-card; likes and reposts as h-cite with authors."""
+    mention(post, 1, "reply")
+    mention(post, 2, "like")
+    mention(post, 3, "repost")
+    parsed = mf2py.parse(doc=page(blog_client, alice, post), url=post.get_absolute_url())
+    cites = [item for item in parsed["items"] if "h-cite" in item["type"]]
+    names = {c["properties"]["author"][0]["properties"]["name"][0] for c in cites}
+    assert names == {"Person 1", "Person 2", "Person 3"}
+    reply = next(c for c in cites if "content" in c["properties"])
+    assert reply["properties"]["url"][0] == "https://site1.example/r/1"
+    assert reply["properties"]["published"]
+
+
+def test_replies_to_replies_are_threaded(post, alice, blog_client):
+    """A reply whose in-reply-to names another shown reply is nested under it."""
+    first = mention(post, 1)
+    mention(post, 2, reply_to=[first.url, post.get_absolute_url()], content_html="<p>Answer to one</p>")
+    html = page(blog_client, alice, post)
+    start = html.index(f'id="response-{first.pk}"')
+    nested = html[start : html.index("</li>", html.index("Answer to one"))]
+    assert '<ol class="wm-replies">' in nested and "Answer to one" in nested
+
+
+def test_held_rejected_and_deleted_are_not_shown(post, alice, blog_client):
+    """Only accepted responses appear on the page."""
+    mention(post, 1, state="held", approved=False)
+    mention(post, 2, state="rejected", approved=False)
+    mention(post, 3, state="deleted", approved=False)
+    mention(post, 4, state="pending", approved=False)
+    html = page(blog_client, alice, post)
+    assert "Person" not in html and "wm-responses" not in html
+
+
+def test_resent_mention_stays_visible_while_reverified(post, alice, blog_client):
+    """An approved mention being re-verified after a re-send (pending) keeps showing meanwhile."""
+    mention(post, 1, state="pending", approved=True)
+    assert "Person 1" in page(blog_client, alice, post)
+
+
+def test_page_queries_stay_bounded_with_many_responses(
+    post, alice, blog_client, django_assert_max_num_queries
+):
+    """Thirty responses of every kind render in the same handful of queries as none (one for responses)."""
+    for n in range(30):
+        mention(post, n, ("reply", "like", "repost", "mention", "bookmark")[n % 5])
+    with django_assert_max_num_queries(5):
+        html = page(blog_client, alice, post)
+    assert "6 replies" in html
+
+
+def test_new_responses_change_the_page_etag(post, alice, blog_client, site):
+    """A verified mention moves the blog's changed_at, so cached copies (ETag/304) are refreshed."""
+    from tests.webmention.conftest import Page, reply_page
+    from webmention.receive import accept_webmention
+    from webmention.verify import verify_received
+
+    etag = blog_client(alice).get(post.path)["ETag"]
+    site.pages["/r"] = Page(reply_page(post.get_absolute_url()))
+    row = accept_webmention(blog=post.blog, source=site.url("/r"), target=post.get_absolute_url())
+    verify_received(row.pk)
+    assert blog_client(alice).get(post.path, HTTP_IF_NONE_MATCH=etag).status_code == 200
