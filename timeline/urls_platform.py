@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from timeline.microsub import views as microsub
 from timeline.views import follow, home, imports, websub
 
 urlpatterns = [
@@ -20,4 +21,5 @@ urlpatterns = [
     path("settings/import/", imports.settings_import, name="timeline_settings_import"),
     path("settings/import/<int:source_id>/remove/", imports.remove_import, name="timeline_remove_import"),
     path("websub/<int:feed_id>/", websub.callback, name="timeline_websub"),
+    path("microsub", microsub.endpoint, name="timeline_microsub"),
 ]

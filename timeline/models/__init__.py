@@ -2,11 +2,12 @@
 imported blogs and featured posts."""
 
 from timeline.models.feeds import Feed, FeedEntry
-from timeline.models.follows import Follow, Mute
+from timeline.models.follows import Channel, Follow, Mute
 from timeline.models.imports import ImportedEntry, ImportSource
 from timeline.models.timeline import FeaturedPost, TimelineItem, TimelineState
 
 __all__ = [
+    "Channel",
     "FeaturedPost",
     "Feed",
     "FeedEntry",

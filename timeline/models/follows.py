@@ -43,11 +43,13 @@ class Follow(models.Model):
 
 
 class Mute(models.Model):
-    """Hides a blog or a feed from the user's timeline without unfollowing it."""
+    """Hides a blog or a feed from the user's timeline without unfollowing it (block: and unfollows)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mutes")
     blog = models.ForeignKey(Blog, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     feed = models.ForeignKey(Feed, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Microsub `block`: muted, unfollowed and its items removed (Microsub §block).
+    blocked = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -59,3 +61,19 @@ class Mute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} mutes {self.blog or self.feed}"
+
+
+class Channel(models.Model):
+    """A Microsub channel (a named group of follows); "default" (Home) and "notifications" are implicit."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channels")
+    uid = models.CharField(max_length=100)
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("user", "uid", name="channel_uid_per_user")]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,1 @@
+"""The Microsub server (indieweb.org/Microsub-spec): reader apps read and manage the timeline."""
