@@ -257,3 +257,27 @@ def test_xss_corpus_in_content_and_author_leaves_nothing_executable(site, post, 
         "link",
     }
     assert 'href="javascript' not in responses.lower() and 'src="javascript' not in responses.lower()
+
+
+PRIVATE_SOURCES = [
+    "127.0.0.1",
+    "[::1]",
+    "169.254.169.254",
+    "10.0.0.1",
+    "100.64.0.1",
+    "0.0.0.0",  # noqa: S104 - a source address under test, nothing binds to it
+    "[::ffff:127.0.0.1]",
+]
+
+
+@pytest.mark.parametrize("host", [*PRIVATE_SOURCES, "sneaky.example"])
+def test_sources_on_private_addresses_are_refused_unfetched(host, post, site, settings, network):
+    """R2: private/loopback sources, literal or by name, are accepted (202) but rejected unfetched."""
+    settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = False
+    network.names["sneaky.example"] = ["127.0.0.1"]
+    site.pages["/r"] = Page(reply_page(post.get_absolute_url()))
+    port = site.server.port
+    row = accept_webmention(blog=post.blog, source=f"http://{host}:{port}/r", target=post.get_absolute_url())
+    row = verify_received(row.pk)
+    assert row.state == "rejected" and row.error
+    assert site.requests == [] and network.dials == []

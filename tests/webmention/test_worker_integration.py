@@ -53,3 +53,20 @@ def test_published_post_is_sent_by_the_worker(worker, site, alice, make_post):  
     row = wait_for(lambda: Outgoing.objects.filter(post=post, state="sent").first(), "delivery")
     assert row.status_code == 202 and row.endpoint == site.url("/wm")
     assert len(site.posts_to("/wm")) == 1
+
+
+def test_sweep_reenqueues_due_rows_whose_message_was_lost(worker, site, alice, make_post):  # noqa: F811
+    """A pending row with no message in the broker (e.g. Redis lost it) is picked up by webmention.sweep."""
+    from webmention.tasks import sweep
+
+    post = make_post(alice, "Swept")
+    site.pages["/lost"] = Page(reply_page(post.get_absolute_url(), text="Found by the sweep"))
+    row = Received.objects.create(
+        blog=alice.blog,
+        post=post,
+        source=site.url("/lost"),
+        target=post.get_absolute_url(),
+        source_host="127.0.0.1",
+    )
+    assert sweep.delay().get(timeout=WAIT_SECONDS) >= 1
+    wait_for(lambda: Received.objects.filter(pk=row.pk, state="accepted").exists(), "the swept row")
