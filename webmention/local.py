@@ -18,7 +18,6 @@ from django.urls import Resolver404, resolve
 from accounts.models import Blog
 from accounts.selectors import blog_for_host
 from posts.models import Post
-from posts.selectors import post_at_path
 
 
 def local_blog(url: str) -> Blog | None:
@@ -42,7 +41,9 @@ def target_post(blog: Blog, url: str) -> tuple[bool, Post | None]:
     path = urlsplit(url).path or "/"
     if path == "/":
         return True, None
-    post = post_at_path(blog, path if path.endswith("/") else path + "/")
+    # One plain query: the permalink's prefetches (photos, categories) are not needed here.
+    post = Post.objects.for_blog(blog).filter(path=path if path.endswith("/") else path + "/")[:1]
+    post = next(iter(post), None)
     if post is None or post.is_draft or post.is_deleted or post.visibility == Post.Visibility.PRIVATE:
         return False, None
     return True, post
