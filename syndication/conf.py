@@ -28,6 +28,8 @@ DEFAULTS: dict[str, str] = {
     "CALL_TIMEOUT_SECONDS": "30",
     # A copy left "sending" this long was abandoned by a dead worker (must exceed one silo call).
     "STALE_SENDING_SECONDS": "300",
+    # A lane message this late was lost (e.g. Redis flushed): the sweep queues a new one.
+    "LANE_STALE_SECONDS": "120",
 }
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from accounts.models import Blog
+from posts.models import Post
+from posts.paths import assign_path
+from posts.rendering import render_content
 from syndication.connectors import CONNECTORS, connector_for
 from syndication.connectors.base import Preview
 from syndication.models import Connection, Syndication
@@ -50,9 +55,27 @@ class Target:
     note: str
 
 
+def _as_typed(user, post: Post | None, data) -> Post | None:
+    """The post as the form now stands (unsaved): what the preview shows after "Preview copies"."""
+    if data is None or not (data.get("content", "").strip() or data.get("name", "").strip()):
+        return post
+    typed = (
+        Post(blog=user.blog, published=timezone.now())
+        if post is None
+        else Post(**{f.attname: getattr(post, f.attname) for f in Post._meta.concrete_fields})
+    )
+    typed.name, typed.content = data.get("name", "").strip(), data.get("content", "").strip()
+    typed.content_is_html = False
+    typed.content_html = render_content(typed.content, is_html=False)
+    if not typed.path:
+        assign_path(typed)  # the permalink it will get (the count of a Bluesky copy depends on it)
+    return typed
+
+
 def composer_targets(user, post=None, data=None) -> list[Target]:
-    """Checkboxes with a server-side preview of the exact copy for the post being edited (if any)."""
+    """Checkboxes with a server-side preview of the exact copy (the saved post, or the typed one)."""
     targets = []
+    shown = _as_typed(user, post, data)
     chosen = set(data.getlist("syndicate_to")) if data is not None else None
     rows = {row.connection_id: row for row in Syndication.objects.filter(post=post)} if post else {}
     for connection in connections_of(user):
@@ -66,7 +89,7 @@ def composer_targets(user, post=None, data=None) -> list[Target]:
             checked = connection.uid in post.syndicate_to
         else:
             checked = connection.on_by_default
-        preview = connector.preview(post, text or None) if post is not None else None
+        preview = connector.preview(shown, text or None) if shown is not None else None
         targets.append(Target(connection, checked, preview, text, CONNECTORS[connection.silo].NOTE))
     return targets
 

@@ -13,6 +13,7 @@ from accounts.services import ensure_blog
 from posts import services
 from posts.forms import ComposerForm, initial_from_post
 from posts.models import Post
+from syndication.composer import choice_properties, save_copy_texts
 
 PREFILL = ("in_reply_to", "like_of", "repost_of", "bookmark_of", "content", "name")
 
@@ -45,16 +46,19 @@ def new_post(request: HttpRequest) -> HttpResponse:
     # Reply/like/repost/bookmark actions elsewhere link here with the URL prefilled (?in_reply_to=…).
     initial = {key: request.GET[key] for key in PREFILL if request.GET.get(key)}
     form = ComposerForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    # "preview_copies" re-renders the form with the syndication previews, saving nothing.
+    if request.method == "POST" and form.is_valid() and "preview_copies" not in request.POST:
         draft = "save_draft" in request.POST
+        properties = {**form.to_properties(draft=draft), **choice_properties(request.POST)}
         post = _save(
             request,
             form,
             lambda: services.create_post(
-                blog=blog, properties=form.to_properties(draft=draft), photos=form.cleaned_data["new_photos"]
+                blog=blog, properties=properties, photos=form.cleaned_data["new_photos"]
             ),
         )
         if post is not None:
+            save_copy_texts(post=post, data=request.POST)
             messages.success(request, "Draft saved." if draft else "Published.")
             return redirect("dashboard" if draft else post.get_absolute_url())
     return render(request, "posts/compose.html", {"form": form, "blog": blog, "editing": None})
@@ -67,21 +71,23 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
     form = ComposerForm(
         request.POST or None, request.FILES or None, initial=initial_from_post(post), existing_photos=existing
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and "preview_copies" not in request.POST:
         draft = post.is_draft and "save_draft" in request.POST
         removed, alts = form.photo_changes()
+        properties = {**form.to_properties(draft=draft), **choice_properties(request.POST)}
         saved = _save(
             request,
             form,
             lambda: services.update_post(
                 post=post,
-                properties=form.to_properties(draft=draft),
+                properties=properties,
                 photos=form.cleaned_data["new_photos"],
                 remove_photo_ids=removed,
                 photo_alts=alts,
             ),
         )
         if saved is not None:
+            save_copy_texts(post=saved, data=request.POST)
             messages.success(request, "Saved.")
             return redirect("dashboard" if saved.is_draft else saved.get_absolute_url())
     return render(request, "posts/compose.html", {"form": form, "blog": post.blog, "editing": post})

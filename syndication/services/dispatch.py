@@ -16,12 +16,17 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from syndication.conf import conf
 from syndication.models import Lane, Syndication
 
 MAX_COUNTDOWN = 3000  # seconds; always below the Redis visibility_timeout (3600), or it is redelivered
-LANE_STALE = timedelta(minutes=2)  # a lane message this late was lost: queue a new one
 BACKOFF_FIRST, BACKOFF_MAX = 5, 3000  # seconds: the first retry within seconds, later ones ≤ 50 min
 MAX_ATTEMPTS = 12
+
+
+def _lane_stale() -> timedelta:
+    """A lane message this late was lost: queue a new one."""
+    return timedelta(seconds=float(conf("LANE_STALE_SECONDS")))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -47,7 +52,7 @@ def kick(user_id: int) -> None:
     with transaction.atomic():
         Lane.objects.get_or_create(user_id=user_id)
         lane = Lane.objects.select_for_update().get(user_id=user_id)
-        if lane.run_at and now - LANE_STALE < lane.run_at <= wanted + timedelta(seconds=1):
+        if lane.run_at and now - _lane_stale() < lane.run_at <= wanted + timedelta(seconds=1):
             return  # a live message comes in time
         countdown = min((wanted - now).total_seconds(), MAX_COUNTDOWN)
         lane.token, lane.run_at = uuid.uuid4().hex, now + timedelta(seconds=countdown)
@@ -73,7 +78,7 @@ def users_needing_a_kick() -> list[int]:
     now = timezone.now()
     due_users = set(Syndication.objects.due(now).values_list("user_id", flat=True).distinct())
     live = set(
-        Lane.objects.filter(user_id__in=due_users, run_at__gt=now - LANE_STALE).values_list(
+        Lane.objects.filter(user_id__in=due_users, run_at__gt=now - _lane_stale()).values_list(
             "user_id", flat=True
         )
     )

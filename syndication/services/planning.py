@@ -51,16 +51,18 @@ def chosen(post: Post) -> list[Connection]:
 
 def plan(post: Post, *, state: str = S.PENDING) -> list[Syndication]:
     """One row per chosen connection (unique per post and connection, R15), due after the delay."""
+    return [plan_one(post, connection, state=state) for connection in chosen(post)]
+
+
+def plan_one(post: Post, connection: Connection, *, state: str | None = None) -> Syndication:
+    state = state or (S.HELD if post.is_draft else S.PENDING)
     due = timezone.now() + timedelta(seconds=settings.MICROHOST_SYNDICATION_DELAY_SECONDS)
-    rows = []
-    for connection in chosen(post):
-        row, _ = Syndication.objects.get_or_create(
-            post=post,
-            connection=connection,
-            defaults={"user_id": post.blog.user_id, "state": state, "next_attempt_at": due},
-        )
-        rows.append(row)
-    return rows
+    row, _ = Syndication.objects.get_or_create(
+        post=post,
+        connection=connection,
+        defaults={"user_id": post.blog.user_id, "state": state, "next_attempt_at": due},
+    )
+    return row
 
 
 def on_post_changed(sender, post: Post, action: str, **kwargs) -> None:
@@ -85,8 +87,11 @@ def _updated(post: Post) -> None:
     if post.is_draft or post.is_deleted:
         return
     if rows.filter(state=S.HELD).exists() or (not rows.exists() and _names_targets(post)):
-        rows.filter(state=S.HELD).delete()
-        if may_copy(post):
+        wanted = {c.pk for c in chosen(post)} if may_copy(post) else set()
+        rows.filter(state=S.HELD).exclude(connection_id__in=wanted).delete()  # unticked while a draft
+        due = timezone.now() + timedelta(seconds=settings.MICROHOST_SYNDICATION_DELAY_SECONDS)
+        rows.filter(state=S.HELD).update(state=S.PENDING, next_attempt_at=due)  # keeps the owner's texts
+        if wanted:
             plan(post)
     current = fingerprint(post)
     updatable = [name for name, c in CONNECTORS.items() if c.CAN_UPDATE]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from syndication.connectors import bluesky, medium
 from syndication.models import Connection
@@ -130,3 +131,55 @@ REMOTES = {
     "linkedin": lambda f: Remote(f, r"/rest/posts$"),
     "bluesky": lambda f: Remote(f, r"createRecord$", "records"),
 }
+
+
+@dataclass
+class Sent:
+    """A message this process published: task name, args and countdown."""
+
+    task: str
+    args: list
+    countdown: float | None
+
+
+@pytest.fixture(autouse=True)
+def broker(monkeypatch) -> Iterator[list[Sent]]:
+    """Messages go to kombu's in-memory transport (never var/ or the shared Redis), and are listed."""
+    from celery.signals import before_task_publish
+
+    from microhost.celery import app
+
+    monkeypatch.setattr(app.conf, "broker_url", "memory://")
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    sent: list[Sent] = []
+
+    def record(sender=None, body=None, headers=None, **kwargs) -> None:
+        eta = (headers or {}).get("eta")
+        countdown = None
+        if eta:
+            from datetime import datetime
+
+            countdown = (datetime.fromisoformat(eta) - timezone.now()).total_seconds()
+        if str(sender).startswith("syndication."):  # other apps enqueue too (webmention on every post)
+            sent.append(Sent(sender, list(body[0]), countdown))
+
+    before_task_publish.connect(record, weak=False)
+    yield sent
+    before_task_publish.disconnect(record)
+
+
+def drain(sent: list[Sent], *, steps: int = 2000, until: Callable[[], bool] | None = None) -> int:
+    """Run the published lane messages that are due now, in order, as one worker would; messages
+    with a countdown stay in `sent` (a test moves time by editing rows). Returns how many ran."""
+    from syndication.tasks import run_lane
+
+    ran = 0
+    while ran < steps and not (until and until()):
+        runnable = [m for m in sent if m.task == "syndication.run_lane" and (m.countdown or 0) <= 1]
+        if not runnable:
+            break
+        sent.remove(runnable[0])
+        run_lane(*runnable[0].args)
+        ran += 1
+    return ran
