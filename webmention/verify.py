@@ -57,8 +57,8 @@ def claim(received_id: int) -> Received | None:
     """Take a due pending row for this worker (skip_locked where the database has it)."""
     with transaction.atomic():
         row = (
-            Received.objects.select_for_update(skip_locked=True)
-            .select_related("blog")
+            Received.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("blog", "post__blog")
             .filter(pk=received_id)
             .due()
             .first()
