@@ -67,9 +67,12 @@ def test_production_refuses_to_start_without_the_key(tmp_path) -> None:
         if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "MICROHOST_"))
     }
     env.update(
-        SECRET_KEY="p" * 60, MICROHOST_PRODUCTION="1", MICROHOST_VAR_DIR=str(tmp_path), DEBUG="0",
+        SECRET_KEY="p" * 60,
+        MICROHOST_PRODUCTION="1",
+        MICROHOST_VAR_DIR=str(tmp_path),
+        DEBUG="0",
         DJANGO_SETTINGS_MODULE="microhost.settings",
-    )  # fmt: skip
+    )
     code = "import django; django.setup()"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
