@@ -171,3 +171,16 @@ def test_target_without_endpoint_is_recorded(rocks, alice, make_post):
     [row] = send_all(post)
     assert (row.state, row.status_code) == ("no_endpoint", 404)
     assert rocks.received == []
+
+
+def test_base_href_is_honoured_for_relative_endpoints(site, alice, make_post):
+    """A relative endpoint resolves against <base href> when the page has one (URL standard)."""
+    from tests.webmention.conftest import Page
+
+    site.pages["/doc/page"] = Page(
+        '<html><head><base href="/other/"><link rel="webmention" href="wm"></head></html>'
+    )
+    site.pages["/other/wm"] = Page("ok", status=202)
+    post = make_post(alice, f"[p]({site.url('/doc/page')})")
+    [row] = send_all(post)
+    assert (row.state, row.endpoint) == ("sent", site.url("/other/wm"))

@@ -281,3 +281,10 @@ def test_sources_on_private_addresses_are_refused_unfetched(host, post, site, se
     row = verify_received(row.pk)
     assert row.state == "rejected" and row.error
     assert site.requests == [] and network.dials == []
+
+
+def test_oversized_source_is_rejected(site, post):
+    """A source past the 1 MB read cap is not parsed: rejected with the reason."""
+    body = reply_page(post.get_absolute_url()) + "<!--" + "x" * (1024 * 1024 + 10) + "-->"
+    row = receive(site, post, body=body)
+    assert row.state == "rejected" and "larger" in row.error
