@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from accounts.models import User
 from posts.models import Post
@@ -103,7 +103,13 @@ def featured(limit: int = 5) -> list[Post]:
 
 
 def follows_of(user: User):
-    return Follow.objects.filter(user=user).select_related("blog__user", "feed").order_by("-created_at")
+    """The user's follows with `is_muted`, newest first."""
+    muted = Mute.objects.filter(user=user).filter(
+        Q(blog_id=OuterRef("blog_id"), blog__isnull=False)
+        | Q(feed_id=OuterRef("feed_id"), feed__isnull=False)
+    )
+    follows = Follow.objects.filter(user=user).select_related("blog__user", "feed")
+    return follows.annotate(is_muted=Exists(muted)).order_by("-created_at", "-id")
 
 
 def muted_ids(user: User) -> tuple[set[int], set[int]]:
