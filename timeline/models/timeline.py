@@ -14,7 +14,10 @@ from timeline.models.feeds import Feed, FeedEntry
 class TimelineItem(models.Model):
     """One post or entry in one user's home timeline; read newest first with a keyset cursor."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: timeline_newest (user, -published, -id) serves every lookup by user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     published = models.DateTimeField()
     post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     entry = models.ForeignKey(FeedEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
