@@ -76,14 +76,16 @@ def composer_targets(user, post=None, data=None) -> list[Target]:
     """Checkboxes with a server-side preview of the exact copy (the saved post, or the typed one)."""
     targets = []
     shown = _as_typed(user, post, data)
-    chosen = set(data.getlist("syndicate_to")) if data is not None else None
+    chosen = set(data.getlist("syndicate_to")) if data is not None and data.get("syndication_form") else None
     rows = {row.connection_id: row for row in Syndication.objects.filter(post=post)} if post else {}
     for connection in connections_of(user):
         connector = connector_for(connection)
         text = (data.get(f"copy_text_{connection.pk}", "") if data is not None else "") or getattr(
             rows.get(connection.pk), "text", ""
         )
-        if chosen is not None:
+        if post is not None and not post.is_draft:
+            checked = connection.pk in rows  # published: the copies it has (the boxes are disabled)
+        elif chosen is not None:
             checked = connection.uid in chosen
         elif post is not None and post.syndicate_to:
             checked = connection.uid in post.syndicate_to

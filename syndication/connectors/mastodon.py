@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.db import IntegrityError
 
 from accounts.urls_util import platform_url
@@ -31,7 +32,9 @@ def server_url(instance: str) -> str:
     parts = urlsplit(text if "://" in text else f"https://{text}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PermanentFailure("Enter your Mastodon server, e.g. mastodon.social.")
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    # Tokens never travel over plain HTTP, except to loopback fakes in tests and development.
+    scheme = parts.scheme if settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES else "https"
+    return f"{scheme}://{parts.netloc.lower()}"
 
 
 class MastodonHTTP(SiloHTTP):

@@ -17,7 +17,7 @@ from syndication.connectors.http import SiloHTTP, as_json, multipart, photo_file
 
 SCOPES = "basic write offline_access"
 CALLBACK_PATH = "/settings/connections/tumblr/callback/"
-REFRESH_MARGIN = timedelta(minutes=10)  # refresh this long before expiry (R36)
+REFRESH_MARGIN = timedelta(minutes=15)  # refresh this long before expiry (R36); the sweep runs each minute
 MAX_TEXT_BLOCK = 4096  # code points per NPF text block
 DAILY_CAP_CODES = {8004, 8023}  # 403: daily media/post cap, retry tomorrow
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.urls_util import platform_url
 from syndication.connectors import connector_for
 from syndication.connectors.base import NeedsReauth, SyndicationError
+from syndication.connectors.tumblr import REFRESH_MARGIN
 from syndication.models import Connection, Syndication
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def flag_reauth(connection: Connection, reason: str) -> None:
 
 def refresh_expiring() -> int:
     """Refresh tokens about to expire (Tumblr), before a job needs them (R36); flag on refusal."""
-    soon = timezone.now() + timedelta(minutes=15)
+    soon = timezone.now() + REFRESH_MARGIN
     refreshed = 0
     for connection in Connection.objects.filter(silo="tumblr", needs_reauth=False, expires_at__lte=soon):
         try:

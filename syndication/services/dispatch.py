@@ -9,16 +9,19 @@ lanes whose message was lost.
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from syndication.conf import conf
 from syndication.models import Lane, Syndication
 
+log = logging.getLogger(__name__)
 MAX_COUNTDOWN = 3000  # seconds; always below the Redis visibility_timeout (3600), or it is redelivered
 BACKOFF_FIRST, BACKOFF_MAX = 5, 3000  # seconds: the first retry within seconds, later ones ≤ 50 min
 MAX_ATTEMPTS = 12
@@ -58,7 +61,16 @@ def kick(user_id: int) -> None:
         lane.token, lane.run_at = uuid.uuid4().hex, now + timedelta(seconds=countdown)
         lane.save(update_fields=["token", "run_at"])
         token = lane.token
-        transaction.on_commit(lambda: run_lane.apply_async((user_id, token), countdown=max(0.0, countdown)))
+        transaction.on_commit(lambda: _send(run_lane, user_id, token, max(0.0, countdown)))
+
+
+def _send(task, user_id: int, token: str, countdown: float) -> None:
+    """Publish the lane message; with the broker down the post is saved anyway and the sweep
+    re-queues the lane once it counts as lost (R16), so the owner never sees a 500."""
+    try:
+        task.apply_async((user_id, token), countdown=countdown, retry_policy={"max_retries": 2})
+    except (OperationalError, OSError) as exc:
+        log.warning("Could not queue syndication for user %s (%s); the sweep will.", user_id, exc)
 
 
 def take_turn(user_id: int, token: str) -> int | None:

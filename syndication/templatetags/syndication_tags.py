@@ -15,7 +15,7 @@ def composer_targets(context) -> list:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return []
-    data = request.POST if request.method == "POST" and request.POST.get("syndication_form") else None
+    data = request.POST if request.method == "POST" else None
     return selectors.composer_targets(request.user, post=context.get("editing"), data=data)
 
 

@@ -16,6 +16,8 @@ from syndication.connectors.base import SyndicationError
 from syndication.services.connections import save_connection
 
 BACK = "syndication_connections"
+# What a connect flow can fail with: the silo's refusal, or an answer not shaped like its API.
+FAILED = (SyndicationError, KeyError, TypeError, ValueError, IndexError)
 
 
 def _failed(request: HttpRequest, silo: str, error: Exception | str) -> HttpResponse:
@@ -36,7 +38,7 @@ def mastodon_start(request: HttpRequest) -> HttpResponse:
     try:
         server = mastodon.server_url(request.POST.get("instance", ""))
         app = mastodon.app_for(server)
-    except SyndicationError as exc:
+    except FAILED as exc:
         return _failed(request, "Mastodon", exc)
     state, challenge = oauth.begin(request, "mastodon", server=server)
     return redirect(mastodon.authorize_url(app, state=state, challenge=challenge))
@@ -52,7 +54,7 @@ def mastodon_callback(request: HttpRequest) -> HttpResponse:
     try:
         app = mastodon.app_for(flow["server"])
         found = mastodon.finish_connect(app, code=request.GET["code"], verifier=flow["verifier"])
-    except SyndicationError as exc:
+    except FAILED as exc:
         return _failed(request, "Mastodon", exc)
     return _saved(request, "mastodon", found)
 
@@ -77,7 +79,7 @@ def _oauth_callback(module, silo: str, label: str):
             )
         try:
             found = module.finish_connect(code=request.GET["code"])
-        except SyndicationError as exc:
+        except FAILED as exc:
             return _failed(request, label, exc)
         return _saved(request, silo, found)
 
@@ -97,7 +99,7 @@ def medium_connect(request: HttpRequest) -> HttpResponse:
     """An existing integration token, checked with /v1/me (Medium issues no new ones)."""
     try:
         found = medium.check_token(request.POST.get("token", "").strip())
-    except SyndicationError as exc:
+    except FAILED as exc:
         return _failed(request, "Medium", exc)
     return _saved(request, "medium", found)
 
@@ -111,6 +113,6 @@ def bluesky_connect(request: HttpRequest) -> HttpResponse:
         found = bluesky.connect(
             handle=request.POST.get("handle", ""), app_password=request.POST.get("app_password", "")
         )
-    except SyndicationError as exc:
+    except FAILED as exc:
         return _failed(request, "Bluesky", exc)
     return _saved(request, "bluesky", found)

@@ -187,3 +187,32 @@ def test_micropub_syndicate_to_lists_connections(alice, connect, blog_client) ->
     target = response.json()["syndicate-to"][0]
     assert target["uid"] == connection.uid
     assert target["service"]["name"] == "Mastodon" and target["user"]["url"].endswith("/@alice")
+
+
+def test_editing_a_published_post_keeps_its_choice_and_edits_copy_text(
+    logged_in, alice, connect, make_post
+) -> None:
+    """On a published post the boxes show its copies (disabled); a changed copy text becomes an edit."""
+    connection = connect(alice, "mastodon")
+    post = make_post(alice, "Published", mp_syndicate_to=connection.uid)
+    row = Syndication.objects.create(
+        post=post, connection=connection, user=alice, state="done", remote_id="1"
+    )
+    html = logged_in.get(f"/posts/{post.pk}/edit/").content.decode()
+    assert 'name="syndication_form"' not in html and "checked disabled" in html
+    logged_in.post(
+        f"/posts/{post.pk}/edit/", {"content": "Published", f"copy_text_{connection.pk}": "Own words"}
+    )
+    row.refresh_from_db()
+    post.refresh_from_db()
+    assert row.text == "Own words" and row.state == "updating"
+    assert post.syndicate_to == [connection.uid]
+
+
+def test_plain_http_instances_become_https_in_production(settings) -> None:
+    """Tokens never go over plain HTTP: http:// instances are upgraded unless loopback is allowed."""
+    from syndication.connectors.mastodon import server_url
+
+    settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = False
+    assert server_url("http://Mastodon.Example/@me") == "https://mastodon.example"
+    assert server_url("mastodon.social") == "https://mastodon.social"
