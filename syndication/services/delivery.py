@@ -9,6 +9,7 @@ other silos become `unknown` and are shown to the owner, never retried blindly (
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 
 from django.db import connection as db
@@ -26,6 +27,7 @@ from syndication.services.dispatch import MAX_ATTEMPTS, backoff
 from syndication.services.planning import fingerprint
 
 S = Syndication.State
+log = logging.getLogger(__name__)
 OPERATION = {S.PENDING: "create", S.SENDING: "create", S.UPDATING: "update", S.DELETING: "delete"}
 STATE_OF = {"create": S.PENDING, "update": S.UPDATING, "delete": S.DELETING}
 IDEMPOTENCY_WINDOW = timedelta(minutes=55)  # Mastodon keeps a key for an hour
@@ -57,10 +59,8 @@ def claim(row_id: int) -> tuple[Syndication, str] | None:
             return None
         operation = OPERATION[row.state]
         if row.state == S.SENDING and not _may_resend(row, now):
-            row.state, row.last_error = (
-                S.UNKNOWN,
-                (f"Sending stopped half-way; check {row.connection.get_silo_display()} before retrying."),
-            )
+            silo = row.connection.get_silo_display()
+            row.state, row.last_error = S.UNKNOWN, f"Sending stopped half-way; check {silo} before retrying."
             row.save()
             return None
         if operation == "create" and row.state == S.PENDING:
@@ -97,12 +97,19 @@ def deliver(row_id: int) -> None:
         _end(row, S.DELETED if operation == "delete" else S.FAILED, "" if operation == "delete" else str(exc))
         if operation == "delete":
             copies.record(row.post_id)
-    except Unknown as exc:
-        _end(row, S.UNKNOWN, str(exc)) if operation == "create" else _retry(
-            row, operation, RetryLater(str(exc))
-        )
+    except Unknown as exc:  # only a create can be doubled; edits and deletes are safe to repeat
+        if operation == "create":
+            _end(row, S.UNKNOWN, str(exc))
+        else:
+            _retry(row, operation, RetryLater(str(exc)))
     except PermanentFailure as exc:
         _end(row, S.FAILED, str(exc))
+    except Exception as exc:  # a bug or an answer not shaped like the API: never leave it `sending`
+        log.exception("Syndication %s failed unexpectedly", row.pk)
+        if operation == "create" and not connector_for(row.connection).IDEMPOTENT:
+            _end(row, S.UNKNOWN, f"Unexpected error; check {row.connection.get_silo_display()}: {exc}")
+        else:
+            _retry(row, operation, RetryLater(f"Unexpected error: {exc}"))
 
 
 def _run(row: Syndication, operation: str) -> None:

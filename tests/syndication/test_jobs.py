@@ -319,3 +319,14 @@ def test_rate_limit_reset_parsing_is_utc() -> None:
         headers = {"X-RateLimit-Reset": "2030-01-01T12:00:00.000Z"}
 
     assert MastodonHTTP().retry_at(R()) == datetime(2030, 1, 1, 12, tzinfo=UTC)
+
+
+def test_an_answer_not_shaped_like_the_api_is_never_left_sending(
+    alice, connect, make_post, broker, fakes
+) -> None:
+    """A 201 without an id (Tumblr may have posted it) ends `unknown`, not stuck in `sending`."""
+    connect(alice, "tumblr")
+    fakes["tumblr"].fail("POST", r"/posts$", 201, {"meta": {"status": 201, "msg": "Created"}, "response": {}})
+    post = make_post(alice, "Odd answer")
+    drain(broker)
+    assert _row(post).state == S.UNKNOWN and "Unexpected error" in _row(post).last_error
