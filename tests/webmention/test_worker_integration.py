@@ -14,7 +14,7 @@ from tests.microhost.test_celery_worker import worker  # noqa: F401  (module-sco
 from tests.webmention.conftest import Page, reply_page
 from webmention.models import Outgoing, Received
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 WAIT_SECONDS = 40  # the filesystem transport polls once a second
 
