@@ -14,6 +14,8 @@ from posts.services import create_post, update_post
 from timeline.entries import Stored
 from timeline.models import Feed, FeedEntry, ImportedEntry, ImportSource
 
+MAX_PER_PASS = 200  # posts one poll may create per importing blog; the rest follow on later polls
+
 
 def entry_properties(entry: FeedEntry) -> dict[str, list]:
     """The entry as mf2 properties; `url` keeps the original address (rendered as u-url)."""
@@ -52,24 +54,26 @@ def _update(mapping: ImportedEntry, entry: FeedEntry) -> None:
     ImportedEntry.objects.filter(pk=mapping.pk).update(content_hash=entry.content_hash)
 
 
+def _pending(source: ImportSource, feed: Feed) -> list[FeedEntry]:
+    """Entries of the feed with no post yet for this source: new ones, and any a failed pass left."""
+    done = ImportedEntry.objects.filter(source=source).values("entry_id")
+    return list(
+        FeedEntry.objects.filter(feed=feed).exclude(id__in=done).order_by("published", "id")[:MAX_PER_PASS]
+    )
+
+
 def import_entries(feed: Feed, stored: Stored) -> None:
-    """Turn new entries into posts and changed ones into updates, for every blog importing this feed."""
+    """Turn entries without a post into posts and changed ones into updates, for every importing blog."""
     for source in ImportSource.objects.filter(feed=feed).select_related("blog__user"):
         backlog = source.first_import_at is None
-        done = set(
-            ImportedEntry.objects.filter(source=source, entry__in=stored.new + stored.changed).values_list(
-                "entry_id", flat=True
-            )
-        )
-        for entry in sorted(stored.new, key=lambda e: e.published):
-            if entry.pk not in done:
-                with transaction.atomic():
-                    _create(source, entry, backlog=backlog)
-        mappings = ImportedEntry.objects.filter(source=source, entry__in=stored.changed).select_related(
+        for entry in _pending(source, feed):
+            with transaction.atomic():
+                _create(source, entry, backlog=backlog)
+        changed = {entry.pk: entry for entry in stored.changed}
+        for mapping in ImportedEntry.objects.filter(source=source, entry_id__in=changed).select_related(
             "post"
-        )
-        for mapping in mappings:
-            _update(mapping, next(e for e in stored.changed if e.pk == mapping.entry_id))
+        ):
+            _update(mapping, changed[mapping.entry_id])
         if backlog:
             ImportSource.objects.filter(pk=source.pk).update(first_import_at=timezone.now())
 
@@ -78,7 +82,7 @@ def add_import_source(*, blog: Blog, feed: Feed) -> ImportSource:
     """Start importing a feed into a blog; entries we already hold are imported now, as backlog."""
     source, created = ImportSource.objects.get_or_create(blog=blog, feed=feed)
     if created and feed.entries.exists():
-        import_entries(feed, Stored(new=list(feed.entries.all())))
+        import_entries(feed, Stored())
     return source
 
 

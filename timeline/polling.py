@@ -148,9 +148,13 @@ def handle_response(feed: Feed, response: Response) -> Outcome:
     if body_hash == feed.body_hash:
         return _unchanged(feed, "unchanged")
     try:
-        stored = ingest(feed, response.content, content_type=response.headers.get("Content-Type", ""))
+        with transaction.atomic():  # all of a document's entries and posts, or none (retried next poll)
+            stored = ingest(feed, response.content, content_type=response.headers.get("Content-Type", ""))
     except ParseError as exc:
         return record_error(feed, str(exc))
+    except Exception:  # a bug or a bad entry must not wedge the feed: record it, back off, retry later
+        log.exception("Storing feed %s failed", feed.pk)
+        return record_error(feed, "Its entries could not be stored; this will be retried.")
     feed.body_hash = body_hash
     outcome = _done(feed, Outcome("updated", len(stored.new), len(stored.changed)))
     if feed.websub_hub and feed.websub_expires_at is None:
