@@ -54,15 +54,17 @@ def test_replies_likes_reposts_and_mentions_are_shown_with_counts(post, alice, b
 
 
 def test_markup_follows_mf2_comment_conventions(post, alice, blog_client):
-    """Replies parse as h-cite comments with an author h-card; likes and reposts as h-cite with authors."""
+    """Responses are properties of the post's h-entry: comment, like and repost h-cites with authors."""
     mention(post, 1, "reply")
     mention(post, 2, "like")
     mention(post, 3, "repost")
     parsed = mf2py.parse(doc=page(blog_client, alice, post), url=post.get_absolute_url())
-    cites = [item for item in parsed["items"] if "h-cite" in item["type"]]
-    names = {c["properties"]["author"][0]["properties"]["name"][0] for c in cites}
-    assert names == {"Person 1", "Person 2", "Person 3"}
-    reply = next(c for c in cites if "content" in c["properties"])
+    entry = next(item for item in parsed["items"] if "h-entry" in item["type"])["properties"]
+    author = lambda cite: cite["properties"]["author"][0]["properties"]["name"][0]  # noqa: E731
+    assert [author(c) for c in entry["comment"]] == ["Person 1"]
+    assert [author(c) for c in entry["like"]] == ["Person 2"]
+    assert [author(c) for c in entry["repost"]] == ["Person 3"]
+    reply = entry["comment"][0]
     assert reply["properties"]["url"][0] == "https://site1.example/r/1"
     assert reply["properties"]["published"]
 
