@@ -91,6 +91,14 @@ def facets(text: str) -> list[dict]:
     return found
 
 
+def card(post) -> dict | None:
+    """An article's link card, built by us (Bluesky does not unfurl): app.bsky.embed.external."""
+    if not post.name:
+        return None
+    external = {"uri": post.get_absolute_url(), "title": post.name, "description": post.summary[:300]}
+    return {"$type": "app.bsky.embed.external", "external": external}
+
+
 class Bluesky(Connector):
     NAME, LABEL = "bluesky", "Bluesky"
     MAX_CHARS, MAX_MEDIA = MAX_GRAPHEMES, 4
@@ -161,7 +169,7 @@ class Bluesky(Connector):
         }
         if facets(copy):
             record["facets"] = facets(copy)
-        embed = self._images(post)
+        embed = self._images(post) or card(post)
         if embed:
             record["embed"] = embed
         if reply_to is not None and reply_to.extra.get("cid"):

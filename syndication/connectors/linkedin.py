@@ -113,6 +113,9 @@ class LinkedIn(Connector):
         image = self._image(photos[0]) if photos else None
         if image:
             body["content"] = {"media": {"id": image, "altText": photos[0].alt}}
+        elif post.name:  # an article's link card: the Posts API does not scrape URLs
+            article = {"source": post.get_absolute_url(), "title": post.name, "description": post.summary}
+            body["content"] = {"article": article}
         url = f"{conf('LINKEDIN_API_URL')}/rest/posts"
         response = self.http.call("POST", url, headers=self._headers(), json_body=body, sends=True)
         urn = response.headers.get("x-restli-id", "")

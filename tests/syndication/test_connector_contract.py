@@ -206,3 +206,15 @@ def test_photos_go_with_their_alt_text(case, alice, make_post, settings) -> None
         assert 'alt="A teal square"' in str(remote.copies())
     else:
         assert "A teal square" in str(remote.copies()) or "A teal square" in sent
+
+
+@pytest.mark.parametrize("silo", ["bluesky", "linkedin"])
+def test_articles_get_a_link_card_we_build(silo, alice, connect, fakes, make_post) -> None:
+    """Bluesky and LinkedIn do not unfurl links: an article's copy carries a card with title and summary."""
+    connector = connector_for(connect(alice, silo))
+    post = make_post(alice, "Body " * 50, name="A titled article", summary="The gist.")
+    connector.publish(post, key="k")
+    [sent] = REMOTES[silo](fakes[silo]).copies().values()
+    card = sent["embed"]["external"] if silo == "bluesky" else sent["content"]["article"]
+    assert card["title"] == "A titled article" and card["description"] == "The gist."
+    assert post.get_absolute_url() in (card.get("uri"), card.get("source"))
