@@ -216,3 +216,22 @@ def test_plain_http_instances_become_https_in_production(settings) -> None:
     settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = False
     assert server_url("http://Mastodon.Example/@me") == "https://mastodon.example"
     assert server_url("mastodon.social") == "https://mastodon.social"
+
+
+def test_connections_page_with_every_silo(logged_in, alice, connect, django_assert_max_num_queries) -> None:
+    """All five connected: LinkedIn near expiry asks to reconnect, Tumblr offers its blogs; queries pinned."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    for silo in ("mastodon", "tumblr", "medium", "bluesky"):
+        connect(alice, silo)
+    connect(alice, "linkedin", expires_at=timezone.now() + timedelta(days=3))
+    tumblr = Connection.objects.get(silo="tumblr")
+    tumblr.options = {"blogs": [{"name": "alicewrites"}, {"name": "alicephotos"}], "blog": "alicewrites"}
+    tumblr.save()
+    with django_assert_max_num_queries(8):
+        html = logged_in.get("/settings/connections/").content.decode()
+    assert "reconnect now" in html and 'action="/settings/connections/linkedin/"' in html
+    assert '<option value="alicephotos">' in html
+    assert html.count('<li class="connection') == 5
