@@ -129,8 +129,9 @@ class Connector:
     def delete(self, copy: Syndication) -> None:
         raise PermanentFailure(f"{self.LABEL} copies cannot be deleted through its API.")
 
-    def revoke(self) -> None:
-        """Give the token back where the silo allows it (on disconnect); best effort."""
+    def revoke(self) -> bool:
+        """Give the token back where the silo allows it (on disconnect); True if it was revoked."""
+        return False
 
     def refresh_if_expiring(self) -> None:
         """Refresh the access token before it expires (R36); no-op where tokens do not expire."""

@@ -31,7 +31,7 @@ class BlueskyHTTP(SiloHTTP):
     def retry_at(self, response: Response) -> datetime | None:
         """RateLimit-Reset is epoch seconds."""
         reset = response.headers.get("RateLimit-Reset", "")
-        return datetime.fromtimestamp(int(reset), tz=UTC) if reset.isdigit() else None
+        return datetime.fromtimestamp(int(reset), tz=UTC) if reset.isdigit() else super().retry_at(response)
 
     def refine(self, response: Response, *, sends: bool) -> None:
         body = as_json(response)
@@ -187,8 +187,9 @@ class Bluesky(Connector):
         body = {"repo": self.connection.remote_id, "collection": COLLECTION, "rkey": rkey}
         self._xrpc("com.atproto.repo.deleteRecord", body)
 
-    def revoke(self) -> None:
+    def revoke(self) -> bool:
         """deleteSession with the refresh JWT ends the stored session."""
         refresh = self.connection.credentials.get("refresh_jwt", "")
         url = f"{self.connection.server}/xrpc/com.atproto.server.deleteSession"
         self.http.call("POST", url, headers={"Authorization": f"Bearer {refresh}"})
+        return True

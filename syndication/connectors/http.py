@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
+
+from django.utils import timezone
 
 from microhost.fetch import ConnectFailed, FetchError, FetchTimeout, Response, fetch
 from syndication.conf import conf
@@ -42,8 +45,15 @@ class SiloHTTP:
         return f"HTTP {response.status_code}"
 
     def retry_at(self, response: Response) -> datetime | None:
-        """When a 429 lifts, from the silo's reset header; None = use our backoff."""
-        return None
+        """When a 429 lifts: Retry-After (seconds or an HTTP date, RFC 9110 §10.2.3) unless the silo
+        has its own reset header (subclasses); None = use our backoff."""
+        value = response.headers.get("Retry-After", "").strip()
+        if value.isdigit():
+            return timezone.now() + timedelta(seconds=int(value))
+        try:
+            return parsedate_to_datetime(value) if value else None
+        except (TypeError, ValueError):
+            return None
 
     def refine(self, response: Response, *, sends: bool) -> None:
         """Silo-specific statuses before the shared rules (e.g. Tumblr's daily caps)."""

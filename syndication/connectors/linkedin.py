@@ -133,7 +133,7 @@ class LinkedIn(Connector):
         url = f"{conf('LINKEDIN_API_URL')}/rest/posts/{quote(copy.remote_id, safe='')}"
         self.http.call("DELETE", url, headers=self._headers())
 
-    def revoke(self) -> None:
+    def revoke(self) -> bool:
         """POST /oauth/v2/revoke (token, client_id, client_secret)."""
         form = {
             "token": self.connection.credentials.get("access_token", ""),
@@ -141,3 +141,4 @@ class LinkedIn(Connector):
             "client_secret": conf("LINKEDIN_CLIENT_SECRET"),
         }
         self.http.call("POST", f"{conf('LINKEDIN_OAUTH_URL')}/revoke", form=form)
+        return True

@@ -48,7 +48,7 @@ class MastodonHTTP(SiloHTTP):
                 response.headers.get("X-RateLimit-Reset", "").replace("Z", "+00:00")
             )
         except ValueError:
-            return None
+            return super().retry_at(response)
 
     def refine(self, response: Response, *, sends: bool) -> None:
         if response.status_code == 422 and NOT_PROCESSED in self.message(response):
@@ -194,10 +194,12 @@ class Mastodon(Connector):
     def delete(self, copy) -> None:
         self.http.call("DELETE", self._api(f"/api/v1/statuses/{copy.remote_id}"), headers=self._auth())
 
-    def revoke(self) -> None:
+    def revoke(self) -> bool:
         """POST /oauth/revoke (methods/oauth#revoke)."""
         app = MastodonApp.objects.filter(server=self.connection.server).first()
         token = self.connection.credentials.get("access_token")
-        if app and token:
-            form = {"client_id": app.client_id, "client_secret": app.client_secret, "token": token}
-            self.http.call("POST", self._api("/oauth/revoke"), form=form)
+        if not (app and token):
+            return False
+        form = {"client_id": app.client_id, "client_secret": app.client_secret, "token": token}
+        self.http.call("POST", self._api("/oauth/revoke"), form=form)
+        return True

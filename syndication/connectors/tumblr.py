@@ -35,10 +35,10 @@ class TumblrHTTP(SiloHTTP):
 
     def retry_at(self, response: Response) -> datetime | None:
         """X-Ratelimit-Perhour-Reset / -Perday-Reset: seconds until the budget resets."""
-        for name in ("X-Ratelimit-Perhour-Reset", "X-Ratelimit-Perday-Reset", "Retry-After"):
+        for name in ("X-Ratelimit-Perhour-Reset", "X-Ratelimit-Perday-Reset"):
             if response.headers.get(name, "").isdigit():
                 return timezone.now() + timedelta(seconds=int(response.headers[name]))
-        return None
+        return super().retry_at(response)
 
     def refine(self, response: Response, *, sends: bool) -> None:
         body = as_json(response) or {}

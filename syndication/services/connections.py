@@ -48,8 +48,7 @@ def disconnect(*, connection: Connection) -> bool:
     """Revoke where the silo allows, then delete the credentials with the connection. True if revoked."""
     revoked = False
     try:
-        connector_for(connection).revoke()
-        revoked = True
+        revoked = connector_for(connection).revoke()
     except (SyndicationError, KeyError) as exc:
         log.info("Revoking %s failed: %s", connection, exc)
     connection.delete()

@@ -218,3 +218,14 @@ def test_articles_get_a_link_card_we_build(silo, alice, connect, fakes, make_pos
     card = sent["embed"]["external"] if silo == "bluesky" else sent["content"]["article"]
     assert card["title"] == "A titled article" and card["description"] == "The gist."
     assert post.get_absolute_url() in (card.get("uri"), card.get("source"))
+
+
+@pytest.mark.parametrize("silo", ["linkedin", "medium"])
+def test_retry_after_is_honoured_where_the_silo_sends_it(silo, alice, connect, fakes, make_post) -> None:
+    """R19: a 429 with Retry-After: 120 (no silo-specific header) waits at least that long."""
+    connector = connector_for(connect(alice, silo))
+    remote = REMOTES[silo](fakes[silo])
+    remote.fake.fail("POST", remote.create_path, 429, {"message": "Too many"}, {"Retry-After": "120"})
+    with pytest.raises(RetryLater) as raised:
+        connector.publish(make_post(alice, "limited"), key="k")
+    assert timedelta(seconds=115) < raised.value.after - timezone.now() <= timedelta(seconds=120)

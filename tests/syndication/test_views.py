@@ -107,6 +107,7 @@ def test_disconnect_revokes_and_deletes(logged_in, alice, connect, fakes) -> Non
     logged_in.post(f"/settings/connections/{connection.pk}/disconnect/")
     assert not Connection.objects.exists()
     assert fakes["mastodon"].calls("POST", "/oauth/revoke")
+    assert "access revoked" in logged_in.get("/settings/connections/").content.decode()
 
 
 def test_toggle_on_by_default(logged_in, alice, connect) -> None:
