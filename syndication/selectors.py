@@ -97,6 +97,9 @@ def composer_targets(user, post=None, data=None) -> list[Target]:
 
 
 def copies_of(post) -> list[Syndication]:
-    return list(
-        Syndication.objects.filter(post=post).select_related("connection").order_by("connection__silo")
-    )
+    """The post's copies, each with what its silo cannot do (`note`), for the owner's status list."""
+    rows = Syndication.objects.filter(post=post).select_related("connection").order_by("connection__silo")
+    copies = list(rows)
+    for copy in copies:
+        copy.note = CONNECTORS[copy.connection.silo].NOTE
+    return copies

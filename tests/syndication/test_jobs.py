@@ -6,9 +6,11 @@ broker and `drain` runs them the way one worker would."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -61,6 +63,13 @@ def test_committed_post_is_delivered_once_and_shown(
     assert post.syndication == [row.url]
     page = blog_client(alice).get(post.path)
     assert f'class="u-syndication" rel="syndication" href="{row.url}"' in page.content.decode()
+    token = StringIO()
+    call_command("mint_token", "alice", "--scope", "create", stdout=token)
+    source = blog_client(alice).get(
+        f"/micropub?q=source&url={post.get_absolute_url()}",
+        HTTP_AUTHORIZATION=f"Bearer {token.getvalue().strip()}",
+    )
+    assert source.json()["properties"]["syndication"] == [row.url]
 
 
 def test_recording_the_copy_does_not_loop(alice, connect, make_post, broker, fakes) -> None:
