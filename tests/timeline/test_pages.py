@@ -70,3 +70,21 @@ def test_blog_pages_advertise_microsub(blog_client, alice):
     response = blog_client(alice).get("/")
     assert 'rel="microsub"' in response["Link"] and "http://microhost.test/microsub" in response["Link"]
     assert 'href="http://microhost.test/microsub"' in response.content.decode()
+
+
+def test_pages_have_bounded_queries(logged_in, alice, make_user, make_post, django_assert_max_num_queries):
+    """Following, Mentions, Discover and a profile cost a fixed number of queries with 20 follows/posts."""
+    from timeline.models import Channel, Follow
+
+    channel = Channel.objects.create(user=alice, uid="c1", name="Friends")
+    target = make_post(alice, "target")
+    for i in range(20):
+        friend = make_user(f"f{i}")
+        logged_in.post("/timeline/follow/", {"q": friend.username})
+        make_post(friend, f"reply {i}", in_reply_to=target.get_absolute_url(), category=["a", "b"])
+    Follow.objects.filter(user=alice).update(channel=channel.uid)
+    for path in ("/timeline/following/", "/timeline/mentions/", "/discover/", "/people/f1/"):
+        with django_assert_max_num_queries(12):
+            response = logged_in.get(path)
+        assert response.status_code == 200
+    assert "in channel Friends" in logged_in.get("/timeline/following/").content.decode()

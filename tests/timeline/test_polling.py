@@ -199,3 +199,16 @@ def test_billion_laughs_feed_over_http(feed_site, alice):
     assert time.monotonic() - started < 2
     assert not FeedEntry.objects.filter(content_html__contains="lollol").exists()
     assert not FeedEntry.objects.filter(content_html__contains="root:").exists()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "[::1]"])
+def test_private_feed_addresses_refused(feed_site, alice, settings, host):
+    """R2 for feeds: without MICROHOST_ALLOW_PRIVATE_ADDRESSES a loopback feed is refused, zero requests."""
+    from microhost.fetch import FetchError
+
+    url = feed_site.serve("/feed/", "ghost.rss").replace("127.0.0.1", host)
+    settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = False
+    with pytest.raises(FetchError):
+        services.feed_for_url(url)
+    feed = followed(alice, url)
+    assert poll_feed(feed.pk).status == "error" and feed_site.requests == []

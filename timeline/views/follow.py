@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from microhost.fetch import FetchError
 from timeline import fanout, selectors, services
 from timeline.discovery import DiscoveryError, discover
-from timeline.models import Feed, Follow
+from timeline.models import Channel, Feed, Follow
 from timeline.opml import MAX_OUTLINES, OPMLError, build_opml, parse_opml
 from timeline.views.home import _back
 
@@ -22,7 +22,11 @@ MAX_OPML_BYTES = 1024 * 1024
 @login_required
 def following(request: HttpRequest) -> HttpResponse:
     blogs, feeds = selectors.muted_ids(request.user)
-    context = {"follows": selectors.follows_of(request.user), "muted_blogs": blogs, "muted_feeds": feeds}
+    follows = list(selectors.follows_of(request.user))
+    names = {c.uid: c.name for c in Channel.objects.filter(user=request.user)}
+    for follow in follows:  # the Microsub channel a reader app filed it under, if not Home
+        follow.channel_name = names.get(follow.channel, "")
+    context = {"follows": follows, "muted_blogs": blogs, "muted_feeds": feeds}
     return render(request, "timeline/following.html", context)
 
 
