@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ from posts.signals import post_changed
 
 # File names save_processed gives uploads: a random UUID, so URLs are unguessable.
 UPLOAD_NAME = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{2,5}")
+
+
+logger = logging.getLogger(__name__)
+# Properties whose change alone does not make a post "edited" (dt-updated).
+BOOKKEEPING_PROPERTIES = {"syndication"}
 
 
 @dataclass
@@ -188,9 +194,16 @@ def _replace_photos(post: Post, values: list) -> int:
     return len(values)
 
 
+def _notify(post: Post, action: str) -> None:
+    """The post is saved whatever a receiver does: failures are logged, never raised to the caller."""
+    for receiver, result in post_changed.send_robust(sender=Post, post=post, action=action):
+        if isinstance(result, Exception):
+            logger.error("post_changed receiver %r failed for post %s", receiver, post.pk, exc_info=result)
+
+
 def _finish(post: Post, action: str) -> None:
     post.blog.touch()
-    transaction.on_commit(lambda: post_changed.send(sender=Post, post=post, action=action))
+    transaction.on_commit(lambda: _notify(post, action))
 
 
 def _delete_files(names: list[str]) -> None:
@@ -253,7 +266,8 @@ def update_post(
             if post.status == Post.Status.PUBLISHED and not post.path:
                 post.published = post.published or now
                 assign_path(post, props.text_value(props.first(properties, "mp-slug")))
-            if was_published:
+            # Recording where copies went (u-syndication) is not an edit of the post.
+            if was_published and set(properties) - BOOKKEEPING_PROPERTIES:
                 post.updated = now
             post.save()
             _finish(post, "updated")
