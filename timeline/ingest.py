@@ -17,7 +17,7 @@ def ingest(feed: Feed, content: bytes, *, content_type: str) -> Stored:
     feed.last_warning = parsed.warning
     if parsed.hub and parsed.hub != feed.websub_hub:
         feed.websub_hub, feed.websub_topic = parsed.hub, parsed.self_url or feed.url
-        feed.websub_expires_at = None  # (re)subscribe after this poll: timeline.websub.subscribe
+        feed.websub_expires_at = feed.websub_requested_at = None  # a new hub: subscribe after this poll
     stored = store_entries(feed, parsed.entries)
     fan_out_entries(feed, stored.new)
     if feed.import_sources.exists():

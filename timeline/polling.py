@@ -156,12 +156,7 @@ def handle_response(feed: Feed, response: Response) -> Outcome:
         log.exception("Storing feed %s failed", feed.pk)
         return record_error(feed, "Its entries could not be stored; this will be retried.")
     feed.body_hash = body_hash
-    outcome = _done(feed, Outcome("updated", len(stored.new), len(stored.changed)))
-    if feed.websub_hub and feed.websub_expires_at is None:
-        from timeline.websub import subscribe
-
-        subscribe(feed)
-    return outcome
+    return _done(feed, Outcome("updated", len(stored.new), len(stored.changed)))
 
 
 def _unchanged(feed: Feed, status: str) -> Outcome:
@@ -177,4 +172,8 @@ def _done(feed: Feed, outcome: Outcome) -> Outcome:
     feed.interval = next_interval(feed, outcome.new)
     schedule(feed, feed.interval)
     feed.save()
+    if feed.websub_due():
+        from timeline.websub import subscribe
+
+        subscribe(feed)
     return outcome

@@ -32,7 +32,8 @@ def callback_url(feed: Feed) -> str:
 def subscribe(feed: Feed) -> bool:
     """Ask the hub for pushes (§5.1); True when the hub accepted the request (202)."""
     secret = feed.new_websub_secret()
-    Feed.objects.filter(pk=feed.pk).update(websub_secret=secret)
+    feed.websub_requested_at = timezone.now()
+    Feed.objects.filter(pk=feed.pk).update(websub_secret=secret, websub_requested_at=feed.websub_requested_at)
     data = {
         "hub.mode": "subscribe",
         "hub.topic": feed.websub_topic or feed.url,

@@ -76,3 +76,26 @@ def test_signed_push_is_ingested_and_unsigned_ignored(subscribed, platform_clien
         HTTP_X_HUB_SIGNATURE=f"sha256={signature}",
     )
     assert good.status_code == 202 and FeedEntry.objects.filter(key__contains="micro.example").count() == 2
+
+
+def test_renews_before_the_lease_ends(subscribed, feed_site):
+    """A lease ending within a day is renewed on the next poll, even a 304; a long lease is left alone."""
+    import datetime
+
+    from django.utils import timezone
+
+    hub_requests = lambda: feed_site.hits("/hub")  # noqa: E731
+    assert hub_requests() == 1
+    Feed.objects.filter(pk=subscribed.pk).update(
+        websub_expires_at=timezone.now() + datetime.timedelta(days=5),
+        websub_requested_at=timezone.now() - datetime.timedelta(days=9),
+    )
+    poll_feed(subscribed.pk)
+    assert hub_requests() == 1
+    Feed.objects.filter(pk=subscribed.pk).update(
+        websub_expires_at=timezone.now() + datetime.timedelta(hours=3)
+    )
+    assert poll_feed(subscribed.pk).status == "not_modified"
+    assert hub_requests() == 2
+    poll_feed(subscribed.pk)
+    assert hub_requests() == 2  # asked less than a day ago: not again until it verifies or a day passes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 
@@ -52,6 +53,8 @@ class Feed(models.Model):
     websub_topic = models.URLField(max_length=2000, blank=True)
     websub_secret = models.CharField(max_length=64, default="", blank=True)
     websub_expires_at = models.DateTimeField(null=True, blank=True)
+    # When we last asked the hub: renewals go out before expiry, at most once a day while unverified.
+    websub_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -64,6 +67,15 @@ class Feed(models.Model):
     @property
     def websub_active(self) -> bool:
         return self.websub_expires_at is not None and self.websub_expires_at > timezone.now()
+
+    def websub_due(self) -> bool:
+        """Subscribe (or renew) when a hub is known, the lease ends within a day, and we have not
+        asked in the last day (a hub that never verifies is not asked on every poll)."""
+        now = timezone.now()
+        day = datetime.timedelta(days=1)
+        if not self.websub_hub or (self.websub_expires_at is not None and self.websub_expires_at > now + day):
+            return False
+        return self.websub_requested_at is None or self.websub_requested_at < now - day
 
     def new_websub_secret(self) -> str:
         self.websub_secret = secrets.token_hex(32)
