@@ -20,6 +20,10 @@ class WebmentionConfig(AppConfig):
     def ready(self) -> None:
         from posts.discovery import register_discovery
         from posts.signals import post_changed
+        from timeline.selectors import register_conversation, register_mentions
+        from webmention.timeline_hooks import mentions_for_user, replies_for_post
 
         register_discovery(webmention_links)
+        register_mentions(mentions_for_user)
+        register_conversation(replies_for_post)
         post_changed.connect(send_on_change, dispatch_uid="webmention.send_on_change")
