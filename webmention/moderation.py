@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Blog
+from accounts.selectors import blog_for_host
 from posts.models import Post
 from webmention.local import served_at
 from webmention.models import BlockedDomain, Preferences, Received, host_of
@@ -27,17 +28,38 @@ def preferences_for(blog: Blog) -> Preferences:
 
 
 def is_trusted_source(blog: Blog, source_url: str) -> bool:
-    """Sources the owner vouches for by their own actions: the blog itself and hosts the owner has
-    replied to (their posts' in-reply-to). Follows plug in here once the timeline app has them
-    (issue 5): a followed site's host should return True as well."""
+    """Sources the owner vouches for by their own actions: the blog itself, hosts the owner has
+    replied to (their posts' in-reply-to), and sites the owner follows (timeline follows)."""
     host = host_of(source_url)
     if not host or served_at(blog, source_url):
         return True
-    replied = Q()
+    return _replied_to(blog, host) or _follows_host(blog, host)
+
+
+def _on_host(field: str, host: str) -> Q:
+    """URLs in `field` on this host, with or without a port."""
+    found = Q()
     for scheme in ("http", "https"):
-        replied |= Q(in_reply_to__istartswith=f"{scheme}://{host}/")
-        replied |= Q(in_reply_to__istartswith=f"{scheme}://{host}:")
-    return Post.objects.for_blog(blog).live().filter(replied).exists()
+        found |= Q(**{f"{field}__istartswith": f"{scheme}://{host}/"})
+        found |= Q(**{f"{field}__istartswith": f"{scheme}://{host}:"})
+    return found
+
+
+def _replied_to(blog: Blog, host: str) -> bool:
+    return Post.objects.for_blog(blog).live().filter(_on_host("in_reply_to", host)).exists()
+
+
+def _follows_host(blog: Blog, host: str) -> bool:
+    """The owner follows a feed on this host, or the platform blog served at it."""
+    from timeline.models import Follow
+
+    followed = (
+        _on_host("feed__site_url", host) | _on_host("feed__url", host) | _on_host("feed__final_url", host)
+    )
+    local = blog_for_host(host)
+    if local is not None:
+        followed |= Q(blog=local[0])
+    return Follow.objects.filter(user_id=blog.user_id).filter(followed).exists()
 
 
 def is_known_sender(blog: Blog, host: str) -> bool:

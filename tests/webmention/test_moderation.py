@@ -50,7 +50,7 @@ def test_first_time_senders_are_held_then_approved(site, post, alice, logged_in,
 
 
 def test_sources_the_owner_replied_to_are_trusted(site, post, alice, make_post):
-    """Hosts the owner has replied to skip the approval queue (is_trusted_source; follows plug in later)."""
+    """Hosts the owner has replied to skip the approval queue."""
     hold_first_timers(alice.blog)
     make_post(alice, "replying", in_reply_to=site.url("/their-post"))
     assert is_trusted_source(alice.blog, site.url("/anything"))
@@ -146,3 +146,16 @@ def test_resend_of_someone_elses_post_is_404(alice, bob, make_post, platform_cli
     post = make_post(alice, "mine")
     platform_client.force_login(bob)
     assert platform_client.post(f"/posts/{post.pk}/webmentions/resend/").status_code == 404
+
+
+def test_sites_the_owner_follows_are_trusted(alice, bob):
+    """A followed feed's site, and a followed platform blog, are trusted senders."""
+    from timeline.models import Feed, Follow
+
+    feed = Feed.objects.create(url="https://friend.example/feed.xml", site_url="https://friend.example/")
+    assert not is_trusted_source(alice.blog, "https://friend.example/notes/1")
+    Follow.objects.create(user=alice, feed=feed)
+    Follow.objects.create(user=alice, blog=bob.blog)
+    assert is_trusted_source(alice.blog, "https://friend.example/notes/1")
+    assert is_trusted_source(alice.blog, f"{bob.blog.base_url}/2026/01/01/hi/")
+    assert not is_trusted_source(alice.blog, "https://stranger.example/x")
