@@ -12,7 +12,12 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "draft": "Create drafts only (posts stay unpublished)",
     "profile": "See your name, photo and blog address",
     "email": "See your email address",
-    **{"read": "Read your timeline", "follow": "Follow and unfollow", "mute": "Mute", "block": "Block", "channels": "Manage your reader channels"},  # noqa: E501 - timeline/Microsub scopes
+    # Microsub readers (indieweb.org/Microsub#Scopes).
+    "read": "Read your timeline",
+    "follow": "Follow and unfollow sites",
+    "mute": "Mute people and sites",
+    "block": "Block people and sites",
+    "channels": "Manage your reader channels",
 }
 KNOWN_SCOPES: tuple[str, ...] = tuple(SCOPE_DESCRIPTIONS)
 
