@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import atexit
 import io
+import os
+import shutil
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from PIL import Image
 
 from accounts.services import create_account
+from microhost import celery_app
 from posts.services import NewPhoto, create_post
 
 PASSWORD = "a-long-test-password-1"
+
+
+def _isolate_embedded_broker() -> None:
+    """Jobs enqueued by tests never land in the development queue under var/celery-broker/, where
+    `make run`'s worker would run them against the development database's rows with the same ids.
+    Each test process gets its own broker and result folders (removed at exit); Redis runs use the
+    CI database, which CI flushes."""
+    if settings.REDIS_URL:
+        return
+    root = Path(settings.VAR_DIR) / f"test-broker-{os.getpid()}"
+    options = dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+    for key, sub in (("data_folder_in", "queue"), ("data_folder_out", "queue"),
+                     ("processed_folder", "processed"), ("control_folder", "control")):  # fmt: skip
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        options[key] = str(root / sub)
+    (root / "results").mkdir(exist_ok=True)
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+    settings.CELERY_RESULT_BACKEND = f"file://{root / 'results'}"
+    celery_app.conf.broker_transport_options = options
+    celery_app.conf.result_backend = settings.CELERY_RESULT_BACKEND
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+
+
+_isolate_embedded_broker()
 
 
 @pytest.fixture(autouse=True)

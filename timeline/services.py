@@ -57,6 +57,25 @@ def follow_feed(*, user: User, feed: Feed, channel: str = "default") -> Follow:
     return follow
 
 
+def follow_outlines(*, user: User, outlines: list[tuple[str, str]]) -> int:
+    """Follow each (url, title) of an OPML import; feeds new to the platform are polled on commit."""
+    from timeline.tasks import poll_feed
+
+    for url, title in outlines:
+        blog = local_blog(url)
+        with transaction.atomic():
+            if blog is not None:
+                follow_blog(user=user, blog=blog)
+                continue
+            feed, new_feed = Feed.objects.get_or_create(url=url, defaults={"title": title[:300]})
+            follow, created = Follow.objects.get_or_create(user=user, feed=feed)
+            if created:
+                fanout.backfill_follow(follow)
+            if new_feed:
+                transaction.on_commit(lambda feed_id=feed.pk: poll_feed.delay(feed_id))
+    return len(outlines)
+
+
 def unfollow(*, follow: Follow) -> None:
     fanout.drop_follow(follow)
     follow.delete()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from microhost.fetch import FetchError
-from timeline import fanout, selectors, services
+from timeline import selectors, services
 from timeline.discovery import DiscoveryError, discover
-from timeline.models import Channel, Feed, Follow
+from timeline.models import Channel, Follow
 from timeline.opml import MAX_OUTLINES, OPMLError, build_opml, parse_opml
 from timeline.views.home import _back
 
@@ -117,7 +116,7 @@ def _outline(follow: Follow) -> tuple[str, str, str]:
 @login_required
 @require_POST
 def opml_import(request: HttpRequest) -> HttpResponse:
-    """Follow every feed in an uploaded OPML file; they are polled by the next sweep, not now."""
+    """Follow every feed in an uploaded OPML file; new feeds are queued for polling right away."""
     upload = request.FILES.get("opml")
     if upload is None or upload.size > MAX_OPML_BYTES:
         messages.error(request, "Choose an OPML file (at most 1 MB).")
@@ -127,22 +126,6 @@ def opml_import(request: HttpRequest) -> HttpResponse:
     except OPMLError as exc:
         messages.error(request, str(exc))
         return redirect("timeline_following")
-    added = _follow_outlines(request.user, outlines[:MAX_OUTLINES])
+    added = services.follow_outlines(user=request.user, outlines=outlines[:MAX_OUTLINES])
     messages.success(request, f"Imported {added} feeds; they appear as they are polled.")
     return redirect("timeline_following")
-
-
-def _follow_outlines(user, outlines: list[tuple[str, str]]) -> int:
-    added = 0
-    for url, title in outlines:
-        blog = services.local_blog(url)
-        with transaction.atomic():
-            if blog is not None:
-                services.follow_blog(user=user, blog=blog)
-            else:
-                feed, _ = Feed.objects.get_or_create(url=url, defaults={"title": title[:300]})
-                follow, created = Follow.objects.get_or_create(user=user, feed=feed)
-                if created:
-                    fanout.backfill_follow(follow)
-        added += 1
-    return added
