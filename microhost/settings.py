@@ -333,4 +333,6 @@ if MICROHOST_PRODUCTION and (DEBUG or len(SECRET_KEY) < 50 or not os.environ.get
     )
 # Silo credentials at rest need their own key (security-and-reliability.md R35).
 if MICROHOST_PRODUCTION and not MICROHOST_ENCRYPTION_KEY:
-    raise ImproperlyConfigured("In production set MICROHOST_ENCRYPTION_KEY (a Fernet key) for silo credentials.")
+    raise ImproperlyConfigured(
+        "In production set MICROHOST_ENCRYPTION_KEY (a Fernet key) for silo credentials."
+    )
