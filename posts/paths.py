@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils.text import slugify
 
 from microhost.sanitize import plain_text
 from posts.models import Post
 
 SLUG_WORDS = 6
+# Words that are links make unreadable slugs ("httpsexamplecom"): they are left out.
+URLISH = re.compile(r"^(https?://|www\.)", re.IGNORECASE)
 SLUG_MAX = 60
 
 
 def make_slug(post: Post, requested: str = "") -> str:
     """mp-slug if given, else the title, else the first words, else the time of day."""
-    source = requested or post.name or " ".join(plain_text(post.content_html).split()[:SLUG_WORDS])
+    words = [w for w in plain_text(post.content_html).split() if not URLISH.match(w)]
+    source = requested or post.name or " ".join(words[:SLUG_WORDS])
     slug = slugify(source, allow_unicode=True)[:SLUG_MAX].strip("-")
     if not slug:
         slug = post.published.astimezone(post.blog.tzinfo).strftime("%H%M%S")

@@ -203,3 +203,9 @@ def test_composer_prefills_reply_from_query(logged_in):
     response = logged_in.get("/posts/new/", {"in_reply_to": "https://example.com/a/post"})
     assert b'value="https://example.com/a/post"' in response.content
     assert b'<details class="responses" open>' in response.content
+
+
+def test_links_are_left_out_of_slugs(logged_in):
+    """A note that starts with or contains a URL gets a slug of its words only."""
+    logged_in.post("/posts/new/", {"content": "Reading https://example.com/some/article today"})
+    assert Post.objects.get().path.endswith("/reading-today/")
