@@ -28,12 +28,13 @@ XDIST ?= $(if $(REDIS_URL),,-n 2)
 # Debian's Chromium, driven by Playwright in the browser tests.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install run test e2e lint format clean
+.PHONY: help install run test e2e bench lint format clean
 
 help:
 	@echo "make run      start web + Celery worker/beat on http://localhost:8000/ (embedded defaults)"
 	@echo "make test     run the test suite (all but the browser tests)"
 	@echo "make e2e      run the browser tests in Debian's Chromium"
+	@echo "make bench    the performance suite (PostgreSQL + Redis on loopback; see bench/README.md)"
 	@echo "make lint     ruff check + ruff format --check"
 	@echo "make install  create .venv and install the project with its dev tools"
 	@echo "make clean    remove caches, test artifacts and collected static files (keeps var/ data)"
@@ -73,6 +74,14 @@ e2e: install
 		exit 1; \
 	fi
 	$(BIN)/pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# The performance suite: seeds a dedicated PostgreSQL database `bench`, serves it with gunicorn and
+# nginx on loopback and writes bench/results/. Installs nginx, wrk and postgresql-client from Debian
+# when missing, matplotlib from the `bench` extra. E.g. `make bench BENCH_ARGS="--scale 0.1 --scenario 3"`.
+BENCH_ARGS ?=
+bench: install
+	@$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/suite.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

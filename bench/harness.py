@@ -1,0 +1,353 @@
+"""Shared parts of the benchmark suite: tools, the seeded database, the servers, wrk and an open-loop client.
+
+Everything runs on loopback only. The database is a dedicated `bench` database (dropped and created
+here); the CI databases (`test`, `test_*`) are never touched. Redis is database 9.
+"""
+
+# SQL here is built from the suite's own constants and numbers, never from outside input.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = ROOT / ".venv" / "bin"
+DOMAIN = "bench.test"
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+BENCH_DB = "bench"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+# Debian packages the suite needs, by the command that proves each one is there.
+DEBIAN_TOOLS = {"nginx": "nginx-light", "wrk": "wrk", "psql": "postgresql-client"}
+# The named blogs every scenario reads: (username, posts, custom domain or None).
+BIG_POSTS = 10_000
+NAMED_BLOGS = (
+    ("small", 10, None),
+    ("smallcd", 10, "small-custom.example"),
+    ("big", BIG_POSTS, None),
+    ("bigcd", BIG_POSTS, "big-custom.example"),
+)
+
+
+# ---- tools -------------------------------------------------------------------------------------------
+def ensure_tools() -> None:
+    """Install the Debian packages that are missing (the suite runs as root on the dev machines)."""
+    missing = [pkg for cmd, pkg in DEBIAN_TOOLS.items() if shutil.which(cmd) is None]
+    if not missing:
+        return
+    print(f"installing from Debian: {' '.join(missing)}", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)  # noqa: S603
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=True, env=env)  # noqa: S603
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ---- database ----------------------------------------------------------------------------------------
+def database_url() -> str:
+    return f"{PG_ADMIN_URL}/{BENCH_DB}"
+
+
+def psql(sql: str, *, db: str = BENCH_DB, capture: bool = False) -> str:
+    out = subprocess.run(  # noqa: S603
+        ["psql", f"{PG_ADMIN_URL}/{db}", "-v", "ON_ERROR_STOP=1", "-qAtc", sql],  # noqa: S607
+        check=True,
+        capture_output=capture,
+        text=True,
+    )
+    return (out.stdout or "").strip()
+
+
+def recreate_database(env: dict) -> None:
+    """Drop and create the dedicated `bench` database, then migrate it with the app's own migrations."""
+    assert BENCH_DB == "bench"  # never `test` or `test_*`: CI owns those
+    psql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)", db="postgres")
+    psql(f"CREATE DATABASE {BENCH_DB}", db="postgres")
+    subprocess.run(  # noqa: S603
+        [str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
+def drop_database() -> None:
+    psql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)", db="postgres")
+
+
+POST_COLUMNS = """blog_id, uuid, kind, name, summary, content, content_is_html, content_html, status,
+    visibility, published, created_at, slug, path, in_reply_to, like_of, repost_of, bookmark_of, syndication,
+    syndicate_to, extra_properties"""
+# One post row from `g` (a series number) and `blog` (an id) and `ts` (its publication time).
+POST_VALUES = """{blog}, gen_random_uuid(), 'note', '', '', 'Post ' || g, false,
+    '<p>Post ' || g || '. ' || repeat('Some words about the day, a link or two and a thought. ', 4) || '</p>',
+    'published', 'public', {ts}, {ts}, 'p' || g,
+    to_char({ts} AT TIME ZONE 'UTC', '/YYYY/MM/DD/') || 'p' || g || '/',
+    '', '', '', '', '[]', '[]', '{{}}'"""
+
+
+def seed_sql(scale: float) -> list[str]:
+    """Server-side seeding (generate_series, no ORM) at `scale` × 10k users, 1M posts, 10k external feeds."""
+    users, posts, feeds = int(10_000 * scale), int(1_000_000 * scale), int(10_000 * scale)
+    ts = "(now() - g * interval '13 seconds')"
+    sql = [
+        f"""INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,
+            is_staff, is_active, date_joined, display_name, bio, avatar)
+            SELECT '!', false, 'u' || g, '', '', 'u' || g || '@bench.test', false, true, now(), 'User ' || g,
+            '', ''
+            FROM generate_series(1, {users}) g""",
+        """INSERT INTO accounts_blog (user_id, subdomain, title, description, timezone, changed_at)
+           SELECT id, username, '', '', 'UTC', now() FROM accounts_user""",
+        # Skewed authors: blog rank ~ users × random()³, so a few blogs write most posts.
+        f"""INSERT INTO posts_post ({POST_COLUMNS})
+            SELECT {POST_VALUES.format(blog=f"b.min + floor(power(random(), 3) * {users})::bigint", ts=ts)}
+            FROM generate_series(1, {posts}) g, (SELECT min(id) AS min FROM accounts_blog) b""",
+        # Heavy-tailed follows: each user follows 1 + 1000 × random()⁶ blogs (mean ~140), popular ones more.
+        f"""INSERT INTO timeline_follow (user_id, blog_id, channel, created_at)
+            SELECT u.id, b.min + floor(power(random(), 2) * {users})::bigint + 0 * g, 'default', now()
+            FROM accounts_user u, (SELECT min(id) AS min FROM accounts_blog) b,
+                 LATERAL generate_series(1, 1 + floor(power(random(), 6) * 1000)::int + 0 * u.id::int) g
+            ON CONFLICT DO NOTHING""",
+        f"""INSERT INTO timeline_feed (url, final_url, format, title, site_url, etag, last_modified,
+            body_hash, state, error_count, last_error, last_warning, interval, next_poll_at, websub_hub,
+            websub_topic, websub_secret, created_at)
+            SELECT 'http://feed' || g || '.invalid/feed.xml', '', 'rss', 'Feed ' || g, '', '', '', '', 'ok',
+            0, '', '', 3600, now() + interval '100 years', '', '', '', now()
+            FROM generate_series(1, {feeds}) g""",
+        """INSERT INTO timeline_follow (user_id, feed_id, channel, created_at)
+           SELECT u.min + (f.id % (SELECT count(*) FROM accounts_user)), f.id, 'default', now()
+           FROM timeline_feed f, (SELECT min(id) AS min FROM accounts_user) u ON CONFLICT DO NOTHING""",
+    ]
+    for username, count, custom in NAMED_BLOGS:
+        sql += [
+            f"""INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,
+                is_staff, is_active, date_joined, display_name, bio, avatar)
+                VALUES ('!', false, '{username}', '', '', '{username}@bench.test', false, true, now(),
+                '{username.title()}', '', '')""",
+            f"""INSERT INTO accounts_blog (user_id, subdomain, title, description, timezone, changed_at,
+                custom_domain)
+                SELECT id, username, 'The {username} blog', '', 'UTC', now(),
+                {f"'{custom}'" if custom else "NULL"}
+                FROM accounts_user WHERE username = '{username}'""",
+            f"""INSERT INTO posts_post ({POST_COLUMNS})
+                SELECT {POST_VALUES.format(blog="b.id", ts=ts)}
+                FROM generate_series(1, {count}) g,
+                     (SELECT blog.id FROM accounts_blog blog WHERE subdomain = '{username}') b""",
+        ]
+    return [*sql, "ANALYZE"]
+
+
+def seed(scale: float) -> float:
+    started = time.perf_counter()
+    for statement in seed_sql(scale):
+        psql(statement)
+    return time.perf_counter() - started
+
+
+def permalink_of(username: str, nth: int) -> str:
+    """The path of the blog's `nth` newest post (a page deep in a big blog is as cheap as the first)."""
+    return psql(
+        f"""SELECT p.path FROM posts_post p JOIN accounts_blog b ON b.id = p.blog_id
+            WHERE b.subdomain = '{username}' ORDER BY p.published DESC OFFSET {nth} LIMIT 1""",
+        capture=True,
+    )
+
+
+def row_counts() -> dict[str, int]:
+    tables = ("accounts_user", "posts_post", "timeline_follow", "timeline_feed")
+    return {t: int(psql(f"SELECT count(*) FROM {t}", capture=True)) for t in tables}
+
+
+# ---- servers -----------------------------------------------------------------------------------------
+def app_env(tmp: str) -> dict:
+    """The environment of the app under test: PostgreSQL `bench`, Redis db 9, DEBUG off, plain HTTP."""
+    env = {k: v for k, v in os.environ.items() if k != "MICROHOST_PRODUCTION"}
+    env.update(
+        DATABASE_URL=database_url(),
+        REDIS_URL=REDIS_URL,
+        DEBUG="0",
+        MICROHOST_DOMAIN=DOMAIN,
+        MICROHOST_SCHEME="http",
+        MICROHOST_VAR_DIR=tmp,
+        MEDIA_ROOT=str(Path(tmp) / "media"),
+        SECRET_KEY=secrets.token_urlsafe(50),
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+        # The product's settings plus the suite's reference views on the platform host (bench/bench_urls.py).
+        DJANGO_SETTINGS_MODULE="bench.bench_settings",
+    )
+    return env
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
+
+
+def start_gunicorn(env: dict, *, workers: int = 2, extra: tuple[str, ...] = ()) -> Server:
+    port = free_port()
+    args = [str(VENV_BIN / "gunicorn"), "microhost.wsgi:application", "--workers", str(workers)]
+    args += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", *extra]
+    process = subprocess.Popen(args, cwd=ROOT, env=env)  # noqa: S603
+    wait_for_port(port, process)
+    return Server("gunicorn", port, process)
+
+
+NGINX_CONF = """daemon off;
+master_process on;
+worker_processes {workers};
+{user}
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    types {{
+        text/html html; application/rss+xml xml; application/atom+xml atom; application/feed+json json;
+    }}
+    default_type application/octet-stream;
+    sendfile on;
+    keepalive_requests 1000000;
+    server {{ listen 127.0.0.1:{port}; root {docroot}; }}
+}}
+"""
+
+
+def start_nginx(tmp: str, docroot: str, *, workers: int = 2) -> Server:
+    """nginx in the foreground (daemon off), configured here, serving `docroot` on a loopback port."""
+    port = free_port()
+    conf = Path(tmp) / "nginx.conf"
+    user = "user root;" if os.geteuid() == 0 else ""  # the temp folders are 0700
+    conf.write_text(NGINX_CONF.format(workers=workers, user=user, tmp=tmp, port=port, docroot=docroot))
+    process = subprocess.Popen(["nginx", "-p", tmp, "-c", str(conf)])  # noqa: S603, S607
+    wait_for_port(port, process)
+    return Server("nginx", port, process)
+
+
+def get(port: int, host: str, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": host, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+# ---- measuring ---------------------------------------------------------------------------------------
+def wrk(port: int, host: str, path: str, *, duration: int, connections: int = 8, headers=()) -> float:
+    """Requests per second by wrk (2 threads); raises if any response was an error or a socket failed."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-H", f"Host: {host}"]
+    for header in headers:
+        args += ["-H", header]
+    out = subprocess.run(  # noqa: S603
+        [*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    if "Non-2xx or 3xx" in out:
+        raise RuntimeError(f"wrk saw error responses for {host}{path}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+@dataclass
+class Latency:
+    p50: float
+    p99: float
+    late: int = 0  # requests that could not even be sent on time (client saturated)
+    samples: list[float] = field(default_factory=list, repr=False)
+
+
+def open_loop(port: int, host: str, path: str, *, rate: float, duration: float, headers=None) -> Latency:
+    """Send at a fixed rate and time each request from its intended send moment (queueing stays visible)."""
+    local = threading.local()
+    parsed = urllib.parse.urlsplit(path)
+    target = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+
+    def one(intended: float) -> float:
+        for attempt in range(2):
+            conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            local.conn = conn
+            try:
+                conn.request("GET", target, headers={"Host": host, **(headers or {})})
+                response = conn.getresponse()
+                response.read()
+                if response.will_close:
+                    conn.close()
+                    local.conn = None
+                if response.status >= 400:
+                    raise RuntimeError(f"{host}{path} answered {response.status}")
+                break
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                local.conn = None
+                if attempt:
+                    raise
+        return (time.perf_counter() - intended) * 1000
+
+    count = max(1, int(rate * duration))
+    start = time.perf_counter() + 0.05
+    futures, late = [], 0
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for i in range(count):
+            intended = start + i / rate
+            delay = intended - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            elif delay < -0.001:
+                late += 1
+            futures.append(pool.submit(one, intended))
+        samples = sorted(f.result() for f in futures)
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    return Latency(statistics.median(samples), p99, late, samples)
+
+
+def temp_dir() -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix="microhost-bench-")
