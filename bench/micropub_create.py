@@ -13,18 +13,18 @@ show what Micropub itself costs on top of Django + one INSERT.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import backends  # bench/backends.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "benchblog.bench.test"
@@ -183,24 +183,5 @@ def run_child(backend: str, quick: bool) -> None:
             connection.creation.destroy_test_db(original_name, verbosity=0)
 
 
-def main() -> None:
-    raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
-    parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
-    parser.add_argument("--quick", action="store_true", help="fewer requests (smoke run)")
-    args = parser.parse_args()
-    if args.child:
-        run_child(args.child, args.quick)
-        return
-    backends = {"sqlite": {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}}
-    if os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")):
-        backends["postgresql"] = dict(os.environ)
-    else:
-        print("DATABASE_URL is not a postgres:// URL: measuring SQLite only.")
-    extra = ["--quick"] if args.quick else []
-    for backend, env in backends.items():
-        subprocess.run([sys.executable, __file__, "--child", backend, *extra], env=env, check=True)  # noqa: S603
-
-
 if __name__ == "__main__":
-    main()
+    backends.main(__file__, __doc__, run_child)
