@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
+import datetime
 import ssl
-import subprocess
 
 import pytest
 
@@ -68,16 +67,28 @@ def test_authorization_is_dropped_on_a_cross_origin_redirect(loopback):
 @pytest.fixture(scope="module")
 def blog_test_cert(tmp_path_factory) -> tuple[str, str]:
     """A self-signed certificate for blog.test (not trusted by certifi, on purpose)."""
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=blog.test",
-         "-addext", "subjectAltName=DNS:blog.test"],
-        check=True, capture_output=True,
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "blog.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("blog.test")]), critical=False)
+        .sign(key, hashes.SHA256())
     )  # fmt: skip
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key_path = folder / "cert.pem", folder / "key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))  # fmt: skip
+    cert, key = str(cert), str(key_path)
     return cert, key
 
 
