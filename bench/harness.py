@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 DOMAIN = "bench.test"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-BENCH_DB = "bench"
+# `bench` by default; BENCH_DB=bench_<x> lets two people run the suite at once. Never `test`/`test_*`.
+BENCH_DB = os.environ.get("BENCH_DB", "bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 # Debian packages the suite needs, by the command that proves each one is there.
 DEBIAN_TOOLS = {"nginx": "nginx-light", "wrk": "wrk", "psql": "postgresql-client"}
@@ -80,7 +81,7 @@ def psql(sql: str, *, db: str = BENCH_DB, capture: bool = False) -> str:
 
 def recreate_database(env: dict) -> None:
     """Drop and create the dedicated `bench` database, then migrate it with the app's own migrations."""
-    assert BENCH_DB == "bench"  # never `test` or `test_*`: CI owns those
+    assert BENCH_DB.startswith("bench")  # never `test` or `test_*`: CI owns those
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)", db="postgres")
     psql(f"CREATE DATABASE {BENCH_DB}", db="postgres")
     subprocess.run(  # noqa: S603
@@ -235,6 +236,39 @@ def start_gunicorn(env: dict, *, workers: int = 2, extra: tuple[str, ...] = ()) 
     process = subprocess.Popen(args, cwd=ROOT, env=env)  # noqa: S603
     wait_for_port(port, process)
     return Server("gunicorn", port, process)
+
+
+def start_celery(env: dict, *, concurrency: int = 2, queues: str = "") -> Server:
+    """A real Celery worker (prefork, --concurrency) on the app's broker (Redis db of REDIS_URL).
+
+    Its queues are purged first, so a previous run's leftovers do not count against this one."""
+    base = [str(VENV_BIN / "celery"), "-A", "microhost"]
+    subprocess.run([*base, "purge", "-f"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
+    args = [*base, "worker", "--concurrency", str(concurrency), "--loglevel", "WARNING", "--without-gossip"]
+    args += ["--without-mingle", "--prefetch-multiplier", "1"]
+    if queues:
+        args += ["-Q", queues]
+    process = subprocess.Popen(args, cwd=ROOT, env=env)  # noqa: S603
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # ready when it answers a ping
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited with {process.returncode}")
+        ping = subprocess.run(  # noqa: S603
+            [*base, "inspect", "ping", "-t", "1"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        if "pong" in ping.stdout:
+            return Server("celery", 0, process)
+        time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("celery worker did not answer a ping within 30 s")
+
+
+def worker(ctx: dict) -> Server:
+    """The run's Celery worker (concurrency 2), started by the first scenario that needs one."""
+    if "celery" not in ctx:
+        ctx["celery"] = start_celery(ctx["env"])
+        ctx["servers"].append(ctx["celery"])
+    return ctx["celery"]
 
 
 NGINX_CONF = """daemon off;

@@ -31,8 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import importlib  # noqa: E402
+
 import harness  # noqa: E402
-from scenario_timeline import scenario_1, table_1  # noqa: E402
 
 RESULTS = harness.ROOT / "bench" / "results"
 PAGES = {  # name → (path or None for the permalink, file extension nginx serves it with)
@@ -242,6 +243,12 @@ def chart(
 
 def write_charts(results: dict) -> list[Path]:
     written = []
+    for number, result in results.items():
+        draw = scenario_part(number, "chart") if number not in (1, 3, 4) else None
+        if draw is not None:
+            path = RESULTS / f"scenario{number}.png"
+            draw(result, path)
+            written.append(path)
     if 1 in results:
         rows = results[1]["rows"]
         path = RESULTS / "scenario1.png"
@@ -304,17 +311,34 @@ def header(args, counts: dict, seconds: float | None) -> str:
     )
 
 
+# number → (module in bench/ defining scenario_<N>(ctx, args) and table_<N>(result, args), and may define
+# chart_<N>(result, path) to draw its PNG; title). A module is imported only when its scenario runs.
 SCENARIOS = {
-    1: (scenario_1, table_1, "timeline page vs the same page with 20 fixed items"),
-    3: (scenario_3, table_3, "blog pages and feeds vs nginx"),
-    4: (scenario_4, table_4, "conditional GET"),
+    1: ("scenario_timeline", "timeline page vs the same page with 20 fixed items"),
+    2: ("scenario_fanout", "a post fanned out to 10, 1k and 10k followers vs a set-based insert"),
+    3: ("suite", "blog pages and feeds vs nginx"),
+    4: ("suite", "conditional GET"),
+    5: ("scenario_polling", "polling 10k loopback feeds vs a parse-free 304 loop"),
+    6: ("scenario_micropub", "Micropub create at concurrency 4 vs a no-op POST"),
+    7: ("scenario_webmention", "1,000 webmentions vs a no-op POST"),
+    8: ("scenario_soak", "soak: pages at half their max while polling and fan-out run"),
 }
+
+
+def scenario_part(number: int, part: str):
+    module = (
+        sys.modules[__name__]
+        if SCENARIOS[number][0] == "suite"
+        else importlib.import_module(SCENARIOS[number][0])
+    )
+    return getattr(module, f"{part}_{number}", None)
 
 
 def report(number: int, args, result: dict, head: str) -> str:
     """bench/results/scenario<N>.md: one file a scenario, so running one alone keeps the others' results."""
-    _run, table, title = SCENARIOS[number]
-    chart = f"![scenario {number}](scenario{number}.png)\n\n" if number in (1, 3, 4) else ""
+    title, table = SCENARIOS[number][1], scenario_part(number, "table")
+    png = RESULTS / f"scenario{number}.png"
+    chart = f"![scenario {number}](scenario{number}.png)\n\n" if png.exists() else ""
     return f"# Scenario {number}: {title}\n\n{head}\n\n{chart}{table(result, args)}\n"
 
 
@@ -357,11 +381,12 @@ def main() -> None:
             cases = build_cases()
             publish_static(cases, servers[0], Path(tmp) / "www")
             servers.append(harness.start_nginx(tmp, str(Path(tmp) / "www")))
-            ctx = {"app": servers[0], "nginx": servers[1], "cases": cases, "env": env}
+            ctx = {"app": servers[0], "nginx": servers[1], "cases": cases, "env": env, "servers": servers}
+            ctx["tmp"] = tmp
             results = {}
             for number in args.scenario or sorted(SCENARIOS):
-                print(f"\nscenario {number}: {SCENARIOS[number][2]}", flush=True)
-                results[number] = SCENARIOS[number][0](ctx, args)
+                print(f"\nscenario {number}: {SCENARIOS[number][1]}", flush=True)
+                results[number] = scenario_part(number, "scenario")(ctx, args)
         finally:
             for server in reversed(servers):
                 server.stop()
