@@ -1,9 +1,12 @@
-"""The platform's URLs plus scenario 1's reference: the timeline page rendering 20 fixed items."""
+"""The platform's URLs plus the suite's references: scenario 1's timeline page rendering 20 fixed items,
+scenario 6's POST inserting one row."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from microhost.urls_platform import urlpatterns as platform_urlpatterns
 
@@ -21,4 +24,21 @@ def fixed_timeline(request: HttpRequest) -> HttpResponse:
     return render(request, "timeline/home.html", context)
 
 
-urlpatterns = [path("bench/reference/timeline/", fixed_timeline), *platform_urlpatterns]
+@csrf_exempt
+@require_POST
+def insert_one_post(request: HttpRequest) -> HttpResponse:
+    """Scenario 6's reference: a POST through the middleware stack inserting one draft Post row into the
+    blog whose id is posted (no auth, no parsing beyond the form, no receivers), answered 201."""
+    from posts.models import Post
+
+    Post.objects.create(
+        blog_id=int(request.POST["blog"]), content=request.POST.get("content", ""), status="draft"
+    )
+    return HttpResponse(status=201)
+
+
+urlpatterns = [
+    path("bench/reference/timeline/", fixed_timeline),
+    path("bench/reference/post/", insert_one_post),
+    *platform_urlpatterns,
+]
