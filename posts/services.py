@@ -112,8 +112,9 @@ def _kind_properties(post: Post, properties: dict[str, list], has_photos: bool) 
     return merged
 
 
-def _set_categories(post: Post, names: list[str]) -> None:
-    """Find or create the named categories in a fixed number of queries, however many there are."""
+def _set_categories(post: Post, names: list[str], *, new: bool = False) -> None:
+    """Find or create the named categories in a fixed number of queries, however many there are.
+    A `new` post has none yet: its links are added without first reading the current ones."""
     wanted: dict[str, str] = {}
     for name in names:
         wanted.setdefault(slugify(name, allow_unicode=True)[:100] or "tag", name)
@@ -123,7 +124,10 @@ def _set_categories(post: Post, names: list[str]) -> None:
         # ignore_conflicts: a concurrent request may create the same category first.
         Category.objects.bulk_create(missing, ignore_conflicts=True)
         found = {c.slug: c for c in Category.objects.filter(blog=post.blog, slug__in=wanted)}
-    post.categories.set([found[slug] for slug in wanted])
+    if not new:
+        post.categories.set([found[slug] for slug in wanted])
+    elif wanted:
+        post.categories.add(*(found[slug] for slug in wanted))
 
 
 def _add_photos(post: Post, photos: Sequence[NewPhoto], remote: Sequence, start: int, written: list) -> None:
@@ -224,7 +228,7 @@ def create_post(*, blog: Blog, properties: dict[str, list], photos: Sequence[New
                 post.published = post.published or post.created_at
                 assign_path(post, props.text_value(props.first(properties, "mp-slug")))
             post.save()
-            _set_categories(post, props.category_names(properties))
+            _set_categories(post, props.category_names(properties), new=True)
             _add_photos(post, photos, remote, 0, written)
             _finish(post, "created")
     except Exception:

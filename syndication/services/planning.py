@@ -67,18 +67,26 @@ def plan_one(post: Post, connection: Connection, *, state: str | None = None) ->
 
 def on_post_changed(sender, post: Post, action: str, **kwargs) -> None:
     """Receiver of posts.signals.post_changed (sent on commit)."""
-    handler = {"created": _created, "updated": _updated, "deleted": _deleted, "undeleted": _undeleted}.get(
-        action
-    )
-    if handler is not None:
+    handler = {"updated": _updated, "deleted": _deleted, "undeleted": _undeleted}.get(action)
+    if action == "created":
+        _on_created(post)
+    elif handler is not None:
         with transaction.atomic():
             handler(post)
         kick(post.blog.user_id)
 
 
-def _created(post: Post) -> None:
-    if may_copy(post):
-        plan(post, state=S.HELD if post.is_draft else S.PENDING)
+def _on_created(post: Post) -> None:
+    """A new post costs one query when the owner chose no copies (most posts, issue 7 scenario 6):
+    no transaction, no imported-entry lookup and no lane kick unless a row was planned."""
+    targets = chosen(post)
+    if not targets or not may_copy(post):
+        return
+    with transaction.atomic():
+        state = S.HELD if post.is_draft else S.PENDING
+        for connection in targets:
+            plan_one(post, connection, state=state)
+    kick(post.blog.user_id)
 
 
 def _updated(post: Post) -> None:
