@@ -1,5 +1,5 @@
 """The platform's URLs plus the suite's references: scenario 1's timeline page rendering 20 fixed items,
-scenario 6's POST inserting one row."""
+scenario 6's POST inserting one row, scenario 7's no-op POST."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -42,3 +42,12 @@ urlpatterns = [
     path("bench/reference/post/", insert_one_post),
     *platform_urlpatterns,
 ]
+
+
+@csrf_exempt
+def noop_post(request: HttpRequest) -> HttpResponse:
+    """Scenario 7's reference: a POST through the same server and middleware that does nothing (202)."""
+    return HttpResponse("Accepted\n", status=202, content_type="text/plain")
+
+
+urlpatterns = [path("bench/reference/noop-post/", noop_post), *urlpatterns]
