@@ -1,0 +1,343 @@
+"""Scenario 7: 1,000 webmentions from loopback sources (10 % invalid) vs a no-op POST.
+
+Targets: the 10 posts of the named blog `small` (http://small.bench.test/<permalink>); the endpoint is
+that host's /webmention (gunicorn, the product's blog URLconf). Sources: an asyncio HTTP server in a
+child process listening on many loopback addresses 127.R.x.y (R random per run), one source host per
+50 sources, so the platform-wide quota of 60 mentions an hour per source host (webmention.receive) is
+never what is measured. A source page is a ~5 KB reply (h-entry, in-reply-to the target, an author
+h-card); every tenth is invalid: no link to the target, 404, or a link to another URL of the blog.
+
+Per round (--rounds, A/B):
+  receipt: open-loop POSTs at --rate, the no-op POST (/bench/reference/noop-post/ on the platform host,
+           bench/bench_urls.py: same server and middleware, answers 202, does nothing) then
+           /webmention with new sources, the same count each;
+  page:    the blog home (GET, open loop at --rate for --lat-seconds) alone, then during a burst:
+  burst:   1,000 webmentions (× --scale below 1) POSTed by 4 concurrent senders as fast as the app
+           accepts them, verified by the run's real Celery worker (concurrency 2); verified/s =
+           burst ÷ (last row out of `pending` − first POST).
+"""
+
+# SQL here is built from the suite's own constants and numbers, never from outside input.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import harness  # bench/ is on sys.path: the suite puts it there, and it is a script's own folder
+
+BURST = 1000
+PER_HOST = 50
+BLOG = "small"
+NOOP = "/bench/reference/noop-post/"
+TARGET_RECEIPT = 1.5
+TARGET_VERIFIED = 100
+TARGET_PAGE_RISE = 0.20
+PADDING = "<p>" + "Some words about the post, to make the page a realistic size. " * 60 + "</p>"
+
+
+# ---- the source farm (child process) -----------------------------------------------------------------
+def page_for(n: int, target: str, base: str) -> tuple[int, bytes]:
+    """Source n: a valid reply to target, or (every tenth) no link / 404 / a link to another page."""
+    if n % 10 == 9 and (n // 10) % 3 == 1:
+        return 404, b"Not found"
+    link = target
+    if n % 10 == 9:
+        link = "" if (n // 10) % 3 == 0 else target.rsplit("/", 2)[0] + "/not-this-one/"
+    reply = f'<a class="u-in-reply-to" href="{link}">in reply to</a>' if link else "<span>no link</span>"
+    body = f"""<!doctype html><html><head><title>Reply {n}</title></head><body>
+<article class="h-entry">{reply}
+<div class="p-author h-card"><img class="u-photo" src="{base}/me.jpg" alt="">
+<a class="p-name u-url" href="{base}/">Carol {n}</a></div>
+<div class="e-content"><p>Great post, <b>thanks</b>! Reply number {n}.</p></div>
+<time class="dt-published" datetime="2026-11-20T10:00:00+00:00">yesterday</time></article>
+<footer>{PADDING}</footer></body></html>"""
+    return 200, body.encode()
+
+
+class Sources(asyncio.Protocol):
+    targets: list[str] = []  # noqa: RUF012 - set once by source_farm_main
+
+    def connection_made(self, transport) -> None:
+        self.transport, self.buffer = transport, b""
+        host, port = transport.get_extra_info("sockname")[:2]
+        self.base = f"http://{host}:{port}"
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+            path = head.split(b" ", 2)[1].decode()
+            status, body = 404, b"Not found"
+            if path.startswith("/s/"):
+                n = int(path.rsplit("/", 1)[1])
+                status, body = page_for(n, Sources.targets[n % len(Sources.targets)], self.base)
+            reason = "OK" if status == 200 else "Not Found"
+            self.transport.write(
+                f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+
+
+def source_farm_main(config: str) -> None:
+    data = json.loads(Path(config).read_text())
+    Sources.targets = data["targets"]
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        servers = [await loop.create_server(Sources, h, data["port"], backlog=512) for h in data["hosts"]]
+        Path(config + ".ready").write_text("ok")
+        await asyncio.gather(*(s.serve_forever() for s in servers))
+
+    asyncio.run(serve())
+
+
+# ---- clients -----------------------------------------------------------------------------------------
+def post_once(port: int, host: str, path: str, body: str, local: threading.local) -> int:
+    headers = {"Host": host, "Content-Type": "application/x-www-form-urlencoded"}
+    for attempt in range(2):
+        conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local.conn = conn
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.will_close:
+                conn.close()
+                local.conn = None
+            return response.status
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            local.conn = None
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def open_loop_post(port: int, host: str, path: str, bodies: list[str], rate: float) -> list[float]:
+    """POST each body at a fixed rate, each timed (ms) from its intended send moment; all must be 202."""
+    local = threading.local()
+
+    def one(intended: float, body: str) -> float:
+        status = post_once(port, host, path, body, local)
+        if status != 202:
+            raise RuntimeError(f"POST {host}{path} answered {status}")
+        return (time.perf_counter() - intended) * 1000
+
+    start = time.perf_counter() + 0.05
+    futures = []
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for i, body in enumerate(bodies):
+            intended = start + i / rate
+            delay = intended - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            futures.append(pool.submit(one, intended, body))
+        return sorted(f.result() for f in futures)
+
+
+def burst(port: int, host: str, bodies: list[str], senders: int = 4) -> None:
+    """POST every body as fast as the app takes them, `senders` at a time (closed loop)."""
+    local = threading.local()
+
+    def one(body: str) -> None:
+        status = post_once(port, host, "/webmention", body, local)
+        if status != 202:
+            raise RuntimeError(f"POST /webmention answered {status}")
+
+    with ThreadPoolExecutor(max_workers=senders) as pool:
+        list(pool.map(one, bodies))
+
+
+def p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+# ---- the scenario ------------------------------------------------------------------------------------
+class Farm:
+    """The source farm: hosts 127.R.x.y on one port; `take(k)` hands out k new source URLs."""
+
+    def __init__(self, ctx: dict, targets: list[str], total: int) -> None:
+        net = random.randint(1, 254)
+        count = -(-total // PER_HOST)
+        self.hosts = [f"127.{net}.{1 + k // 250}.{1 + k % 250}" for k in range(count)]
+        self.port, self.prefix, self.next = harness.free_port(), f"http://127.{net}.", 0
+        config = Path(ctx["tmp"]) / "sources.json"
+        config.write_text(json.dumps({"targets": targets, "hosts": self.hosts, "port": self.port}))
+        args = [sys.executable, str(Path(__file__).resolve()), "--farm", str(config)]
+        process = subprocess.Popen(args)  # noqa: S603
+        deadline = time.monotonic() + 30
+        while not Path(str(config) + ".ready").exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the source farm did not start")
+            time.sleep(0.05)
+        ctx["servers"].append(harness.Server("source farm", self.port, process))
+        self.targets = targets
+
+    def take(self, k: int) -> list[str]:
+        """k form bodies (source, target) with sources never used before in this run."""
+        bodies = []
+        for n in range(self.next, self.next + k):
+            host = self.hosts[n // PER_HOST]
+            source = f"http://{host}:{self.port}/s/{n}"
+            target = self.targets[n % len(self.targets)]
+            bodies.append(urllib.parse.urlencode({"source": source, "target": target}))
+        self.next += k
+        return bodies
+
+    def pending(self) -> int:
+        ours = f"source LIKE '{self.prefix}%'"
+        sql = f"SELECT count(*) FROM webmention_received WHERE {ours} AND state = 'pending'"
+        return int(harness.psql(sql, capture=True))
+
+    def wait_drained(self, timeout: float = 600) -> float:
+        """Seconds until no row of ours is pending (polled every 0.1 s)."""
+        started = time.perf_counter()
+        while self.pending():
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError(f"{self.pending()} webmentions still pending after {timeout} s")
+            time.sleep(0.1)
+        return time.perf_counter() - started
+
+
+def read_home(port: int, host: str, args, into: dict) -> None:
+    """The blog home at --rate for --lat-seconds (run in a thread beside a burst)."""
+    into["lat"] = harness.open_loop(port, host, "/", rate=args.rate, duration=args.lat_seconds)
+
+
+def scenario_7(ctx: dict, args) -> dict:
+    ctx["env"]["MICROHOST_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the worker fetches loopback sources
+    app, host = ctx["app"], f"{BLOG}.{harness.DOMAIN}"
+    size = BURST if args.scale >= 1 else max(100, int(BURST * args.scale))
+    receipt_count = max(50, int(args.rate * args.lat_seconds))
+    targets = [f"http://{host}{harness.permalink_of(BLOG, i)}" for i in range(10)]
+    farm = Farm(ctx, targets, (size + 2 * receipt_count) * args.rounds + 20)
+    harness.worker(ctx)
+    burst(app.port, host, farm.take(20))  # warm-up: connections, imports, the worker's first jobs
+    farm.wait_drained()
+    rows = []
+    for _ in range(args.rounds):
+        noop_bodies = [b.replace("%2Fs%2F", "%2Fnoop%2F") for b in farm.take(receipt_count)]
+        noop = open_loop_post(app.port, harness.DOMAIN, NOOP, noop_bodies, args.rate)
+        receipt = open_loop_post(app.port, host, "/webmention", farm.take(receipt_count), args.rate)
+        farm.wait_drained()
+        alone = harness.open_loop(app.port, host, "/", rate=args.rate, duration=args.lat_seconds)
+        bodies, during = farm.take(size), {}
+        reader = threading.Thread(target=read_home, args=(app.port, host, args, during))
+        started = time.perf_counter()
+        reader.start()
+        burst(app.port, host, bodies)
+        sent = time.perf_counter() - started
+        drained = sent + farm.wait_drained()
+        reader.join()
+        row = {"noop": noop, "receipt": receipt, "alone": alone.samples, "during": during["lat"].samples,
+               "sent_seconds": sent, "verify_seconds": drained, "verified_per_s": size / drained}  # fmt: skip
+        rows.append(row)
+        print(f"  receipt p99 {p99(receipt):.1f} ms vs no-op {p99(noop):.1f} ms; burst of {size} sent in "
+              f"{sent:.1f} s, all verified after {drained:.1f} s ({row['verified_per_s']:.0f}/s); home p99 "
+              f"{alone.p99:.1f} ms alone, {during['lat'].p99:.1f} ms during", flush=True)  # fmt: skip
+    return summarise(size, receipt_count, rows, farm)
+
+
+def summarise(size: int, receipt_count: int, rows: list[dict], farm: Farm) -> dict:
+    med = statistics.median
+    ours = f"source LIKE '{farm.prefix}%'"
+    sql = f"SELECT state, count(*) FROM webmention_received WHERE {ours} GROUP BY state ORDER BY state"
+    states = harness.psql(sql, capture=True)
+    return {
+        "burst": size,
+        "receipt_count": receipt_count,
+        "hosts": len(farm.hosts),
+        "states": dict(line.split("|") for line in states.splitlines()),
+        "rows": [
+            {k: v for k, v in r.items() if not isinstance(v, list)}
+            | {
+                "noop_p99": p99(r["noop"]),
+                "receipt_p99": p99(r["receipt"]),
+                "alone_p99": p99(r["alone"]),
+                "during_p99": p99(r["during"]),
+                "noop_p50": med(r["noop"]),
+                "receipt_p50": med(r["receipt"]),
+            }
+            for r in rows
+        ],  # fmt: skip
+        "receipt_ratio": med(p99(r["receipt"]) / p99(r["noop"]) for r in rows),
+        "verified_per_s": med(r["verified_per_s"] for r in rows),
+        "page_rise": med(p99(r["during"]) / p99(r["alone"]) - 1 for r in rows),
+    }
+
+
+def table_7(result: dict, args) -> str:
+    r, med = result, statistics.median
+    rows = r["rows"]
+
+    def m(key: str) -> float:
+        return med(x[key] for x in rows)
+
+    ok = {True: "yes", False: "no"}
+    ratio, rise = r["receipt_ratio"], r["page_rise"]
+    lines = [
+        f"Sources on {r['hosts']} loopback hosts; rows by state at the end: "
+        + ", ".join(f"{k} {v}" for k, v in r["states"].items()) + ".",
+        "",
+        f"| measure (median of {len(rows)} alternating rounds) | value | reference | target |",
+        "|---|---:|---:|---|",
+        f"| receipt p50 / p99 ms, open loop at {args.rate:g}/s, {r['receipt_count']} POSTs a round "
+        f"| {m('receipt_p50'):.1f} / {m('receipt_p99'):.1f} "
+        f"| no-op POST {m('noop_p50'):.1f} / {m('noop_p99'):.1f} "
+        f"| p99 ≤ {TARGET_RECEIPT} × reference: {ratio:.2f}× — {ok[ratio <= TARGET_RECEIPT]} |",
+        f"| burst of {r['burst']:,} (10 % invalid): sent in s / all verified after s "
+        f"| {m('sent_seconds'):.1f} / {m('verify_seconds'):.1f} | | |",
+        f"| verified per second, 2 worker slots | {r['verified_per_s']:.0f} | "
+        f"| ≥ {TARGET_VERIFIED}: {ok[r['verified_per_s'] >= TARGET_VERIFIED]} |",
+        f"| blog home p99 ms during the burst | {m('during_p99'):.1f} | alone {m('alone_p99'):.1f} "
+        f"| rise ≤ {TARGET_PAGE_RISE:.0%}: {rise:+.0%} — {ok[rise <= TARGET_PAGE_RISE]} |",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def chart_7(result: dict, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["rows"]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    xs = range(1, len(rows) + 1)
+    panels = (
+        ("receipt p99 (ms)", {"webmention": "receipt_p99", "no-op POST": "noop_p99"}, None),
+        ("verified per second", {"burst": "verified_per_s"}, TARGET_VERIFIED),
+        ("blog home p99 (ms)", {"during the burst": "during_p99", "alone": "alone_p99"}, None),
+    )
+    for ax, (title, series, target) in zip(axes, panels, strict=True):
+        for label, key in series.items():
+            ax.plot(xs, [r[key] for r in rows], "o-", label=label)
+        if target:
+            ax.axhline(target, linestyle="--", color="red", label=f"target {target}")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("round")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Scenario 7: bursts of {result['burst']:,} webmentions from loopback sources", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--farm":
+        source_farm_main(sys.argv[2])
