@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, OuterRef
+from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from posts.models import Post
@@ -30,11 +31,6 @@ def _active(user_ids: Iterable[int]) -> list[int]:
     )
 
 
-def _followers_active(**target) -> list[int]:
-    active = TimelineState.objects.filter(user_id=OuterRef("user_id"), last_seen_at__gte=active_cutoff())
-    return list(Follow.objects.filter(Exists(active), **target).values_list("user_id", flat=True))
-
-
 def post_item(user_id: int, post: Post) -> TimelineItem:
     return TimelineItem(user_id=user_id, published=post.published, post=post, blog_id=post.blog_id)
 
@@ -43,31 +39,97 @@ def entry_item(user_id: int, entry: FeedEntry) -> TimelineItem:
     return TimelineItem(user_id=user_id, published=entry.published, entry=entry, feed_id=entry.feed_id)
 
 
-def fan_out_post(post: Post) -> None:
-    """A published post goes to its author and, when public, to the author's active followers."""
-    if post.deleted_at is not None or post.status != Post.Status.PUBLISHED or post.published is None:
+def _in_timelines(post: Post) -> bool:
+    return post.deleted_at is None and post.status == Post.Status.PUBLISHED and post.published is not None
+
+
+def place_post(post: Post) -> bool:
+    """In the request: the author's own row now (visible on their next read), rows that must go gone now.
+
+    Returns True when the post should reach followers: the caller queues `timeline.fan_out_post`."""
+    if not _in_timelines(post):
         remove_post(post)
-        return
-    users = set(_active([post.blog.user_id]))
-    if post.visibility == Post.Visibility.PUBLIC:
-        users.update(_followers_active(blog_id=post.blog_id))
-    else:
-        TimelineItem.objects.filter(post=post).exclude(user_id=post.blog.user_id).delete()
-    TimelineItem.objects.filter(post=post).update(published=post.published)
-    TimelineItem.objects.bulk_create([post_item(u, post) for u in users], ignore_conflicts=True)
+        return False
+    author = post.blog.user_id
+    public = post.visibility == Post.Visibility.PUBLIC
+    with transaction.atomic():
+        if not public:
+            TimelineItem.objects.filter(post=post).exclude(user_id=author).delete()
+        TimelineItem.objects.filter(post=post).exclude(published=post.published).update(
+            published=post.published
+        )
+        if _active([author]):
+            TimelineItem.objects.bulk_create([post_item(author, post)], ignore_conflicts=True)
+    return public
+
+
+def fan_out_post(post_id: int) -> int:
+    """The job: a public post reaches its author's active followers in one INSERT … SELECT.
+
+    The post row is locked and re-read first, so a job that runs after (or while) the post is deleted
+    or hidden writes nothing: an edit commits either before our read or after our insert, and in the
+    second case its own receiver removes the rows (and moves `published` on the rows written here).
+    Returns the rows written."""
+    with transaction.atomic():
+        post = Post.objects.select_for_update().filter(pk=post_id).first()
+        if post is None or not _in_timelines(post) or post.visibility != Post.Visibility.PUBLIC:
+            return 0
+        posts = Post._meta.db_table
+        return _insert_for_followers(
+            columns=("published", "post", "blog"),
+            select=f"p.{_col(Post, 'published')}, p.{_col(Post, 'id')}, p.{_col(Post, 'blog')}",
+            join=f"JOIN {posts} p ON p.{_col(Post, 'blog')} = f.{_col(Follow, 'blog')}",
+            where=f"p.{_col(Post, 'id')} = %s",
+            params=[post.pk],
+        )
 
 
 def remove_post(post: Post) -> None:
     TimelineItem.objects.filter(post=post).delete()
 
 
-def fan_out_entries(feed: Feed, entries: list[FeedEntry]) -> None:
-    """New entries go to the feed's active followers (one INSERT for all of them)."""
+def fan_out_entries(feed: Feed, entries: list[FeedEntry]) -> int:
+    """New entries go to the feed's active followers: one INSERT … SELECT for all of them."""
     if not entries:
-        return
-    users = _followers_active(feed_id=feed.pk)
-    items = [entry_item(u, e) for u in users for e in entries]
-    TimelineItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=2000)
+        return 0
+    ids = [entry.pk for entry in entries]
+    return _insert_for_followers(
+        columns=("published", "entry", "feed"),
+        select=f"e.{_col(FeedEntry, 'published')}, e.{_col(FeedEntry, 'id')}, e.{_col(FeedEntry, 'feed')}",
+        join=f"JOIN {FeedEntry._meta.db_table} e ON e.{_col(FeedEntry, 'feed')} = f.{_col(Follow, 'feed')}",
+        where=f"e.{_col(FeedEntry, 'id')} IN ({', '.join(['%s'] * len(ids))})",
+        params=ids,
+    )
+
+
+def _col(model, name: str) -> str:
+    return model._meta.get_field(name).column
+
+
+def _dt(value: datetime.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _insert_for_followers(
+    *, columns: tuple[str, ...], select: str, join: str, where: str, params: list
+) -> int:
+    """INSERT INTO timelineitem (user, <columns>, is_read) SELECT f.user, <select>, FALSE FROM follow f
+    JOIN state s … <join> WHERE s.last_seen_at >= cutoff AND <where> ON CONFLICT DO NOTHING: one
+    statement whatever the follower count (SQLite ≥ 3.24 and PostgreSQL both take it).
+
+    Users gone quiet (no TimelineState, or last seen before the cutoff) get no rows: they are rebuilt on
+    their next read. Duplicates (a job run twice, the author's own row) meet the unique constraints."""
+    item, follow, state = (model._meta.db_table for model in (TimelineItem, Follow, TimelineState))
+    targets = ", ".join(_col(TimelineItem, name) for name in ("user", *columns, "is_read"))
+    # Identifiers come from model metadata only; every value is a bound parameter.
+    sql = (
+        f"INSERT INTO {item} ({targets}) SELECT f.{_col(Follow, 'user')}, {select}, FALSE "  # noqa: S608
+        f"FROM {follow} f JOIN {state} s ON s.{_col(TimelineState, 'user')} = f.{_col(Follow, 'user')} "
+        f"{join} WHERE s.{_col(TimelineState, 'last_seen_at')} >= %s AND {where} ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_dt(active_cutoff()), *params])
+        return max(cursor.rowcount, 0)
 
 
 def backfill_follow(follow: Follow) -> None:

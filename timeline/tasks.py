@@ -22,3 +22,9 @@ def poll_due_feeds() -> int:
 def poll_feed(feed_id: int) -> str:
     """Poll one feed; safe to run twice (entries are keyed, fan-out ignores duplicates)."""
     return polling.poll_feed(feed_id).status
+
+
+@shared_task(name="timeline.fan_out_post", acks_late=True)
+def fan_out_post(post_id: int) -> int:
+    """A public post reaches its author's active followers; a stale job (post gone, hidden) writes nothing."""
+    return fanout.fan_out_post(post_id)

@@ -14,6 +14,7 @@ import pytest
 
 from tests.microhost import conftest as microhost_fixtures
 from tests.microhost.conftest import Handler, LoopbackServer
+from timeline import tasks
 
 loopback = microhost_fixtures.loopback  # the fetcher tests' loopback server factory, reused
 TESTDATA = pathlib.Path(__file__).parent / "testdata"
@@ -90,11 +91,14 @@ def feed_site(loopback, settings) -> FeedSite:
 
 @pytest.fixture
 def make_post(make_post, django_capture_on_commit_callbacks):
-    """The shared post factory, with on-commit callbacks run (post_changed drives fan-out)."""
+    """The shared post factory, with on-commit callbacks run (post_changed drives fan-out) and then the
+    queued follower job run here, as the worker would (test_fanout.py runs it on a real worker)."""
 
     def make(*args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return make_post(*args, **kwargs)
+            post = make_post(*args, **kwargs)
+        tasks.fan_out_post(post.pk)
+        return post
 
     return make
 
