@@ -1,4 +1,4 @@
-# The production image: web (gunicorn), Celery worker and beat all run from it (docker-compose.yml).
+# The production image: web (granian), Celery worker and beat all run from it (docker-compose.yml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -25,4 +25,4 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
 
 USER microhost
 EXPOSE 8000
-CMD ["gunicorn", "microhost.wsgi", "-w", "2", "-b", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["granian", "--interface", "wsgi", "--workers", "2", "--blocking-threads", "1", "--host", "0.0.0.0", "--port", "8000", "--access-log", "microhost.wsgi:application"]

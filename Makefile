@@ -75,7 +75,7 @@ e2e: install
 	fi
 	$(BIN)/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
-# The performance suite: seeds a dedicated PostgreSQL database `bench`, serves it with gunicorn and
+# The performance suite: seeds a dedicated PostgreSQL database `bench`, serves it with granian and
 # nginx on loopback and writes bench/results/. Installs nginx, wrk and postgresql-client from Debian
 # when missing, matplotlib from the `bench` extra. E.g. `make bench BENCH_ARGS="--scale 0.1 --scenario 3"`.
 BENCH_ARGS ?=

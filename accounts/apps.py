@@ -11,3 +11,17 @@ class AccountsConfig(AppConfig):
         from posts.discovery import register_discovery
 
         register_discovery(blog_links)
+        self._uncache_saved_blogs()
+
+    def _uncache_saved_blogs(self) -> None:
+        """A saved or deleted blog row may change hosts or content: its cached pages stop being served."""
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.models import Blog
+        from microhost import page_cache
+
+        def uncache(sender, instance, **kwargs) -> None:
+            page_cache.blog_saved(instance)
+
+        post_save.connect(uncache, sender=Blog, dispatch_uid="accounts.blog_page_cache", weak=False)
+        post_delete.connect(uncache, sender=Blog, dispatch_uid="accounts.blog_page_cache_delete", weak=False)

@@ -13,6 +13,7 @@ from django.utils import timezone as dj_timezone
 
 from accounts.urls_util import blog_base_url, subdomain_host
 from accounts.usernames import MAX_LENGTH, validate_username
+from microhost import page_cache
 
 
 def avatar_path(instance: User, filename: str) -> str:
@@ -70,6 +71,16 @@ class Blog(models.Model):
     def __str__(self) -> str:
         return self.host
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember the hosts the row had when loaded: a save that changes them uncaches the old ones."""
+        blog = super().from_db(db, field_names, values)
+        loaded = blog.__dict__
+        blog._loaded_hosts = {subdomain_host(loaded["subdomain"])} if "subdomain" in loaded else set()
+        if loaded.get("custom_domain"):
+            blog._loaded_hosts.add(loaded["custom_domain"])
+        return blog
+
     @property
     def display_title(self) -> str:
         return self.title or self.user.name
@@ -95,6 +106,7 @@ class Blog(models.Model):
         """Mark the blog as changed (new ETag / Last-Modified for every page and feed)."""
         self.changed_at = dj_timezone.now()
         Blog.objects.filter(pk=self.pk).update(changed_at=self.changed_at)
+        page_cache.blog_changed(self)
 
 
 def new_domain_token() -> str:

@@ -271,6 +271,39 @@ def worker(ctx: dict) -> Server:
     return ctx["celery"]
 
 
+# The WSGI servers the suite can run the app under (bench/servers.py compares them; granian won).
+SERVERS = {
+    "granian": (
+        "granian",
+        "--interface",
+        "wsgi",
+        "--blocking-threads",
+        "1",
+        "--no-ws",
+        "--log-level",
+        "warning",
+    ),
+    "gunicorn": ("gunicorn", "--log-level", "warning"),
+    "gunicorn-gthread": ("gunicorn", "--log-level", "warning", "-k", "gthread", "--threads", "4"),
+}
+DEFAULT_SERVER = os.environ.get("BENCH_SERVER", "granian")
+
+
+def start_app(env: dict, *, server: str = "", workers: int = 2) -> Server:
+    """The app (microhost.wsgi) under `server` (default BENCH_SERVER or granian), 2 workers, on loopback."""
+    server = server or DEFAULT_SERVER
+    command, *options = SERVERS[server]
+    port = free_port()
+    if command == "granian":
+        bind = ["--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
+    else:
+        bind = ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    args = [str(VENV_BIN / command), *options, *bind, "microhost.wsgi:application"]
+    process = subprocess.Popen(args, cwd=ROOT, env=env)  # noqa: S603
+    wait_for_port(port, process)
+    return Server(server, port, process)
+
+
 NGINX_CONF = """daemon off;
 master_process on;
 worker_processes {workers};
@@ -328,6 +361,33 @@ def wrk(port: int, host: str, path: str, *, duration: int, connections: int = 8,
     ).stdout
     if "Non-2xx or 3xx" in out:
         raise RuntimeError(f"wrk saw error responses for {host}{path}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+WRK_ROTATE = """
+local targets = {{ {targets} }}
+local i = 0
+request = function()
+    i = i % #targets + 1
+    return wrk.format("GET", targets[i][2], {{ ["Host"] = targets[i][1] }})
+end
+"""
+
+
+def wrk_rotating(port: int, targets: list[tuple[str, str]], *, duration: int, connections: int = 8) -> float:
+    """Like wrk(), but each request goes to the next (host, path) of `targets`, round the list."""
+    lua = ", ".join(f'{{"{host}", "{path}"}}' for host, path in targets)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_ROTATE.format(targets=lua))
+    try:
+        args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", script.name]
+        out = subprocess.run(  # noqa: S603
+            [*args, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx or 3xx" in out:
+        raise RuntimeError(f"wrk saw error responses rotating over {len(targets)} targets:\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 

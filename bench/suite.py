@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,8 +101,18 @@ def median_ratio(a: list[float], b: list[float]) -> float:
 
 
 # ---- scenario 3 --------------------------------------------------------------------------------------
+def uncached_app(ctx: dict) -> harness.Server:
+    """A second gunicorn, identical but with the page cache off: every request renders ("cold")."""
+    if "uncached" not in ctx:
+        env = dict(ctx["env"], MICROHOST_PAGE_CACHE="0")
+        ctx["uncached"] = harness.start_app(env)
+        ctx["servers"].append(ctx["uncached"])
+    return ctx["uncached"]
+
+
 def scenario_3(ctx: dict, args) -> dict:
     app, nginx, cases = ctx["app"], ctx["nginx"], ctx["cases"]
+    cold = uncached_app(ctx)
     rows = []
     for case in cases:
         for _ in range(20):  # warm both sides (connections, PostgreSQL buffers, template caches)
@@ -110,6 +121,10 @@ def scenario_3(ctx: dict, args) -> dict:
             "app": lambda c=case: harness.wrk(app.port, c.host, c.path, duration=args.duration),
             "nginx": lambda c=case: harness.wrk(nginx.port, c.host, c.static_path, duration=args.duration),
         }
+        if not case.custom:  # every request rendered; the custom-domain twin would only repeat it
+            runs["app uncached"] = lambda c=case: harness.wrk(
+                cold.port, c.host, c.path, duration=args.duration
+            )
         rps = alternate(runs, args.rounds)
         lat_app = harness.open_loop(app.port, case.host, case.path, rate=args.rate, duration=args.lat_seconds)
         lat_ngx = harness.open_loop(
@@ -120,31 +135,100 @@ def scenario_3(ctx: dict, args) -> dict:
             "app_rps": statistics.median(rps["app"]),
             "nginx_rps": statistics.median(rps["nginx"]),
             "ratio": median_ratio(rps["app"], rps["nginx"]),
+            "cold_rps": statistics.median(rps["app uncached"]) if "app uncached" in rps else None,
+            "cold_ratio": median_ratio(rps["app uncached"], rps["nginx"]) if "app uncached" in rps else None,
             "lat_app": lat_app,
             "lat_nginx": lat_ngx,
         }
         rows.append(row)
+        cold_text = f", uncached {row['cold_rps']:.0f}/s ({row['cold_ratio']:.4f})" if row["cold_rps"] else ""
         print(
             f"  {case.label}: app {row['app_rps']:.0f}/s, nginx {row['nginx_rps']:.0f}/s, "
-            f"ratio {row['ratio']:.3f}; p99 {lat_app.p99:.1f} vs {lat_ngx.p99:.1f} ms",
+            f"ratio {row['ratio']:.3f}{cold_text}; p99 {lat_app.p99:.1f} vs {lat_ngx.p99:.1f} ms",
             flush=True,
         )
-    return {"rows": rows}
+    return {"rows": rows, "blogs": blogs_axis(ctx, args)}
+
+
+def blogs_axis(ctx: dict, args) -> list[dict]:
+    """Home pages rotated over 10 blogs and over every seeded blog (10,000 at scale 1), app vs nginx.
+
+    Warm: the cached app after one fetch of each home (which also gives nginx its files); cold: the
+    uncached app, where every request renders. Flat means the platform's size does not show."""
+    count = int(harness.psql("SELECT count(*) FROM accounts_blog WHERE subdomain LIKE 'u%'", capture=True))
+    names = [f"u{n}" for n in range(1, count + 1)]
+    docroot = Path(ctx["tmp"]) / "www" / "blogs"
+    docroot.mkdir(parents=True, exist_ok=True)
+    app, nginx, cold = ctx["app"], ctx["nginx"], uncached_app(ctx)
+
+    def publish(name: str) -> None:
+        status, _headers, body = harness.get(app.port, f"{name}.{harness.DOMAIN}", "/")
+        if status != 200:
+            raise RuntimeError(f"{name}: home answered {status}")
+        (docroot / f"{name}.html").write_bytes(body)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(publish, names))
+    print(f"  fetched {count:,} blog homes in {time.perf_counter() - started:.0f} s", flush=True)
+    rows = []
+    for size in (10, count):
+        app_targets = [(f"{name}.{harness.DOMAIN}", "/") for name in names[:size]]
+        ngx_targets = [("static", f"/blogs/{name}.html") for name in names[:size]]
+        runs = {
+            "app": lambda t=app_targets: harness.wrk_rotating(app.port, t, duration=args.duration),
+            "app uncached": lambda t=app_targets: harness.wrk_rotating(cold.port, t, duration=args.duration),
+            "nginx": lambda t=ngx_targets: harness.wrk_rotating(nginx.port, t, duration=args.duration),
+        }
+        rps = alternate(runs, args.rounds)
+        row = {name: statistics.median(values) for name, values in rps.items()}
+        row.update(
+            blogs=size,
+            ratio=median_ratio(rps["app"], rps["nginx"]),
+            cold_ratio=median_ratio(rps["app uncached"], rps["nginx"]),
+        )
+        rows.append(row)
+        print(
+            f"  home over {size:,} blogs: app {row['app']:.0f}/s ({row['ratio']:.3f} of nginx), "
+            f"uncached {row['app uncached']:.0f}/s ({row['cold_ratio']:.4f}), nginx {row['nginx']:.0f}/s",
+            flush=True,
+        )
+    return rows
 
 
 def table_3(result: dict, args) -> str:
     lines = [
-        f"| page | posts | host | app req/s | nginx req/s | app ÷ nginx (median of {args.rounds}) "
-        f"| app p50 / p99 ms | nginx p50 / p99 ms |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        f"| page | posts | host | app req/s | nginx req/s | app ÷ nginx, warm (median of {args.rounds}) "
+        f"| uncached app req/s | uncached ÷ nginx (cold) | app p50 / p99 ms | nginx p50 / p99 ms |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in result["rows"]:
         c, la, ln = row["case"], row["lat_app"], row["lat_nginx"]
+        cold = (
+            f"{row['cold_rps']:,.0f} | {row['cold_ratio']:.4f} (1/{1 / row['cold_ratio']:.0f})"
+            if row["cold_rps"]
+            else "– | –"
+        )
         lines.append(
             f"| {c.page} | {c.posts:,} | {'custom' if c.custom else 'subdomain'} | {row['app_rps']:,.0f} "
-            f"| {row['nginx_rps']:,.0f} | {row['ratio']:.3f} (1/{1 / row['ratio']:.0f}) "
+            f"| {row['nginx_rps']:,.0f} | {row['ratio']:.3f} (1/{1 / row['ratio']:.1f}) | {cold} "
             f"| {la.p50:.1f} / {la.p99:.1f} | {ln.p50:.1f} / {ln.p99:.1f} |"
         )
+    if result.get("blogs"):
+        lines += [
+            "",
+            "Home pages rotated over 10 blogs and over every seeded blog (each request to the next blog):",
+            "",
+            "| blogs | app req/s | nginx req/s | app ÷ nginx, warm | uncached req/s "
+            "| uncached ÷ nginx (cold) |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in result["blogs"]:
+            lines.append(
+                f"| {row['blogs']:,} | {row['app']:,.0f} | {row['nginx']:,.0f} "
+                f"| {row['ratio']:.3f} (1/{1 / row['ratio']:.1f}) | {row['app uncached']:,.0f} "
+                f"| {row['cold_ratio']:.4f} (1/{1 / row['cold_ratio']:.0f}) |"
+            )
     return "\n".join(lines)
 
 
@@ -268,7 +352,10 @@ def write_charts(results: dict) -> list[Path]:
             path,
             "Scenario 3: app throughput ÷ nginx serving the same bytes (median of A/B rounds)",
             [r["case"].label for r in rows],
-            {"app ÷ nginx": [r["ratio"] for r in rows]},
+            {
+                "app ÷ nginx (warm)": [r["ratio"] for r in rows],
+                "uncached app ÷ nginx (cold)": [r["cold_ratio"] or 0 for r in rows],
+            },
             {"target warm 1/10": 0.1, "target cold 1/50": 0.02},
         )
         written.append(path)
@@ -305,7 +392,8 @@ def header(args, counts: dict, seconds: float | None) -> str:
         f"load average before the run {os.getloadavg()[0]:.1f}.\n\n"
         f"Seed: {scale}{counts['accounts_user']:,} users, {counts['posts_post']:,} posts, "
         f"{counts['timeline_follow']:,} follows, {counts['timeline_feed']:,} external feeds{seeded}. "
-        f"gunicorn 2 sync workers (DEBUG off, PostgreSQL + Redis db 9 on loopback) vs nginx 2 workers. "
+        f"The app under {args.server} with 2 workers (DEBUG off, PostgreSQL + Redis on loopback, page cache "
+        f"on) vs nginx 2 workers. "
         f"wrk -t2 -c8, {args.duration} s per measurement, {args.rounds} alternating rounds; "
         f"open-loop latency at {args.rate} req/s for {args.lat_seconds} s per side."
     )
@@ -356,6 +444,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reuse-db", action="store_true", help="keep the existing `bench` database")
     parser.add_argument("--keep-db", action="store_true", help="do not drop `bench` at the end")
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--server",
+        choices=sorted(harness.SERVERS),
+        default=harness.DEFAULT_SERVER,
+        help="the app's WSGI server",
+    )
     return parser.parse_args()
 
 
@@ -364,6 +458,7 @@ def main() -> None:
     harness.ensure_tools()
     global RESULTS
     RESULTS = args.results
+    harness.DEFAULT_SERVER = args.server  # scenarios that start more app processes use the same server
     RESULTS.mkdir(parents=True, exist_ok=True)
     servers: list[harness.Server] = []
     with harness.temp_dir() as tmp:
@@ -377,7 +472,7 @@ def main() -> None:
             counts = harness.row_counts()
             head = header(args, counts, seconds)
             print(head, flush=True)
-            servers.append(harness.start_gunicorn(env))
+            servers.append(harness.start_app(env, server=args.server))
             cases = build_cases()
             publish_static(cases, servers[0], Path(tmp) / "www")
             servers.append(harness.start_nginx(tmp, str(Path(tmp) / "www")))

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "microhost.page_cache.PageCacheMiddleware",
     "microhost.hosts.HostRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -159,9 +160,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis, when configured, is broker, result backend and cache; otherwise everything is embedded.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "microhost.cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Whole-page cache of public blog pages and feeds (microhost/page_cache.py). It needs a cache every
+# web and worker process shares, so it is on by default only with Redis; "1"/"0" force it.
+MICROHOST_PAGE_CACHE = os.environ.get("MICROHOST_PAGE_CACHE", "1" if REDIS_URL else "0") == "1"
+# Seconds a cached page or a host's version lives without being read again or replaced.
+MICROHOST_PAGE_CACHE_TTL = int(os.environ.get("MICROHOST_PAGE_CACHE_TTL", "600"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -6,9 +6,12 @@ part of every ETag; a 304 costs the host lookup and nothing else.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from django.views.decorators.http import condition
+
+from microhost import page_cache
 
 # Bump when templates change in a way that must invalidate cached copies.
 TEMPLATE_VERSION = "1"
@@ -24,4 +27,16 @@ def blog_last_modified(request, *args, **kwargs):
     return request.blog.changed_at
 
 
-blog_conditional = condition(etag_func=blog_etag, last_modified_func=blog_last_modified)
+_conditional = condition(etag_func=blog_etag, last_modified_func=blog_last_modified)
+
+
+def blog_conditional(view):
+    """Answer conditional GETs from the blog row, and let the page cache keep the rendered response."""
+    conditional_view = _conditional(view)
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        page_cache.mark_cacheable(request)
+        return conditional_view(request, *args, **kwargs)
+
+    return wrapped

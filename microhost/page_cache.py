@@ -1,0 +1,170 @@
+"""Whole-response cache of public blog pages and feeds, answered before routing or any query.
+
+A blog's pages are a function of the blog's version (`Blog.changed_at`, which every visible change
+moves) and the URL. The cache holds two kinds of entry, fetched together in one round trip:
+
+- `host → version`: written when a page of the blog is rendered (only if absent), replaced after
+  every commit that touches the blog, dropped after every save of the blog row;
+- `(scheme, host, path) → (version, status, headers, body)`: the final response of a cacheable page.
+
+A page entry is served only while its version equals the host's current version, so a publish makes
+every cached page of the blog stale at once without deleting anything. Conditional GETs are answered
+from the entry's ETag and Last-Modified, without rendering.
+
+The cache must be shared by every process that can change a blog (web and Celery workers): it is on
+by default when Django's cache is Redis (`REDIS_URL`), off with the process-local default.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags, parse_http_date_safe
+
+# The environ key a cacheable view leaves its blog's version under (WSGIRequest.META is the environ).
+VERSION_KEY = "microhost.page_version"
+CACHEABLE_METHODS = ("GET", "HEAD")
+# Listing pages take ?page=N; any other query string is not cached (it would let anyone fill the cache).
+CACHEABLE_QUERY = re.compile(r"(page=[0-9]{1,6})?")
+# Headers a stored response never carries: per-visitor or per-connection.
+UNSTORED_HEADERS = {"date", "connection"}
+# Entries larger than this are rendered every time (the cache stays small and fast).
+MAX_BODY_BYTES = 512 * 1024
+
+
+def enabled() -> bool:
+    return settings.MICROHOST_PAGE_CACHE
+
+
+def blog_version(blog) -> str:
+    from posts.conditional import TEMPLATE_VERSION
+
+    return f"{TEMPLATE_VERSION}|{blog.pk}|{blog.changed_at.isoformat()}"
+
+
+def host_key(host: str) -> str:
+    return f"pc:h:{host}"
+
+
+def page_key(scheme: str, host: str, full_path: str) -> str:
+    return f"pc:p:{scheme}:{host}:{full_path}"
+
+
+def _hosts_of(blog) -> set[str]:
+    from accounts.urls_util import subdomain_host
+
+    hosts = {subdomain_host(blog.subdomain)}
+    if blog.custom_domain:
+        hosts.add(blog.custom_domain)
+    return hosts | set(getattr(blog, "_loaded_hosts", ()))
+
+
+def mark_cacheable(request: HttpRequest) -> None:
+    """Called by blog views: this response may be stored, under the blog version it was built from."""
+    if enabled() and request.method in CACHEABLE_METHODS and request.blog is not None:
+        version = blog_version(request.blog)
+        request.META[VERSION_KEY] = version
+        from microhost.hosts import split_host
+
+        cache.add(host_key(split_host(request)), version, settings.MICROHOST_PAGE_CACHE_TTL)
+
+
+def blog_changed(blog) -> None:
+    """`changed_at` moved: forget the blog's hosts now, and point them at the new version on commit.
+
+    Until the commit, a request sees the old row, renders it and may re-add the old version, which is
+    still right; after it, the hosts carry the new version, so no page of the old one is served again.
+    Without a commit (a rollback, or a test's transaction) the next render re-adds what the row says."""
+    if not enabled():
+        return
+    keys = [host_key(h) for h in _hosts_of(blog)]
+    version = blog_version(blog)
+    cache.delete_many(keys)
+    transaction.on_commit(
+        lambda: cache.set_many(dict.fromkeys(keys, version), settings.MICROHOST_PAGE_CACHE_TTL)
+    )
+
+
+def blog_saved(blog) -> None:
+    """The row was saved (its hosts or more may have changed): forget its hosts, now and on commit."""
+    if not enabled():
+        return
+    keys = [host_key(h) for h in _hosts_of(blog)]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _not_modified(request: HttpRequest, headers: dict[str, str]) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match:
+        etag = headers.get("ETag", "")
+        tags = parse_etags(if_none_match)
+        return "*" in tags or any(tag.removeprefix("W/") == etag.removeprefix("W/") for tag in tags)
+    if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
+    if not if_modified_since:
+        return False
+    since = parse_http_date_safe(if_modified_since)
+    modified = parse_http_date_safe(headers.get("Last-Modified", ""))
+    return since is not None and modified is not None and modified <= since
+
+
+NOT_MODIFIED_HEADERS = ("ETag", "Last-Modified", "Cache-Control", "Content-Location", "Expires")
+
+
+def _from_entry(request: HttpRequest, entry: tuple) -> HttpResponse:
+    _version, status, headers, body = entry
+    if status == 200 and _not_modified(request, headers):
+        response = HttpResponseNotModified()
+        for name in NOT_MODIFIED_HEADERS:
+            if name in headers:
+                response[name] = headers[name]
+        return response
+    response = HttpResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _store(key: str, version: str, response: HttpResponse) -> None:
+    if response.status_code != 200 or response.streaming or response.cookies or response.has_header("Vary"):
+        return  # per-visitor responses (a cookie set, a Vary) are never shared
+    if len(response.content) > MAX_BODY_BYTES:
+        return
+    headers = {name: value for name, value in response.items() if name.lower() not in UNSTORED_HEADERS}
+    entry = (version, response.status_code, headers, response.content)
+    cache.set(key, entry, settings.MICROHOST_PAGE_CACHE_TTL)
+
+
+class PageCacheMiddleware:
+    """First middleware: serve a current cached page (or its 304), else let the stack run and store it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not enabled() or request.method not in CACHEABLE_METHODS:
+            return self.get_response(request)
+        if not CACHEABLE_QUERY.fullmatch(request.META.get("QUERY_STRING", "")):
+            return self.get_response(request)
+        if "HTTP_AUTHORIZATION" in request.META:
+            return self.get_response(request)
+        from microhost.hosts import split_host
+
+        host = split_host(request)
+        if host == settings.MICROHOST_DOMAIN:
+            return self.get_response(request)
+        key = page_key(request.scheme, host, request.get_full_path())
+        found = cache.get_many([host_key(host), key])
+        entry, current = found.get(key), found.get(host_key(host))
+        if entry is not None and current is not None and entry[0] == current:
+            return _from_entry(request, entry)
+        response = self.get_response(request)
+        version = request.META.get(VERSION_KEY)
+        if version is not None and request.method == "GET":
+            _store(key, version, response)
+        return response
