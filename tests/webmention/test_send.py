@@ -40,7 +40,9 @@ def test_post_changed_queues_a_job_after_commit(alice, make_post, django_capture
     """The post's own on-commit signal makes our receiver register one more on-commit job, nothing sooner."""
     with django_capture_on_commit_callbacks() as outer:
         make_post(alice, "hello")
-    assert len(outer) == 1  # posts' post_changed, sent after commit
+    # posts' post_changed, sent after commit (with the page cache on, its own hook comes too)
+    outer = [callback for callback in outer if callback.__module__ != "microhost.page_cache"]
+    assert len(outer) == 1
     with django_capture_on_commit_callbacks() as inner:
         outer[0]()  # the commit happens: post_changed reaches webmention.apps.send_on_change
     assert len(inner) == 1  # send_post.delay, itself deferred to the end of any surrounding transaction
