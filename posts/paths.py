@@ -13,6 +13,7 @@ SLUG_WORDS = 6
 # Words that are links make unreadable slugs ("httpsexamplecom"): they are left out.
 URLISH = re.compile(r"^(https?://|www\.)", re.IGNORECASE)
 SLUG_MAX = 60
+FIRST_CANDIDATES = 10  # paths checked exactly before a prefix search: slug, slug-2 … slug-10
 
 
 def make_slug(post: Post, requested: str = "") -> str:
@@ -31,12 +32,23 @@ def assign_path(post: Post, requested_slug: str = "") -> None:
         return
     day = post.published.astimezone(post.blog.tzinfo).strftime("%Y/%m/%d")
     slug = make_slug(post, requested_slug)
-    taken = set(
-        Post.objects.filter(blog=post.blog, path__startswith=f"/{day}/{slug}").values_list("path", flat=True)
-    )
+    taken = _taken(post, day, slug)
     candidate, n = slug, 1
     while f"/{day}/{candidate}/" in taken:
         n += 1
         candidate = f"{slug}-{n}"
     post.slug = candidate
     post.path = f"/{day}/{candidate}/"
+
+
+def _taken(post: Post, day: str, slug: str) -> set[str]:
+    """The blog's paths among slug, slug-2 … slug-N: exact matches, so PostgreSQL probes the unique
+    (blog, path) index instead of filtering every post of the blog with LIKE (issue 7: 10,000 rows
+    read for a blog of 10,000 posts). Only when all N are taken is the prefix searched."""
+    candidates = [f"/{day}/{slug}/", *(f"/{day}/{slug}-{n}/" for n in range(2, FIRST_CANDIDATES + 1))]
+    taken = set(Post.objects.filter(blog=post.blog, path__in=candidates).values_list("path", flat=True))
+    if len(taken) < len(candidates):
+        return taken
+    return set(
+        Post.objects.filter(blog=post.blog, path__startswith=f"/{day}/{slug}").values_list("path", flat=True)
+    )

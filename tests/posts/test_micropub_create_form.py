@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 import mf2py
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from posts.models import Post
 
@@ -152,11 +154,41 @@ def test_form_unsupported_h_and_empty_create(client):
 
 
 def test_form_create_query_count_is_bounded(client, django_assert_max_num_queries):
-    """A form create with new categories and a photo URL: at most 14 queries, however many tags."""
+    """A form create with new categories and a photo URL: at most 13 queries (2 of them the savepoint),
+    however many tags: host, token (+ its throttled last-used write), path, post, categories read +
+    created + re-read, links, photo, blog."""
     for tags in (["a", "b"], ["c", "d", "e", "f", "g", "h"]):
         body = "&".join(f"category[]={tag}" for tag in tags)
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(13):
             created(form(client, f"h=entry&content=Count&{body}&photo={quote(PHOTO_URL)}"))
+
+
+def test_form_create_with_known_categories_costs_nine_queries(client, django_assert_max_num_queries):
+    """The common create (tags used before): host, token, path, post, categories, links, blog, savepoint."""
+    body = "h=entry&content=Again&category[]=daily&category[]=notes"
+    created(form(client, body))
+    with django_assert_max_num_queries(9):
+        created(form(client, body))
+
+
+def test_form_create_receivers_stay_cheap(client, django_capture_on_commit_callbacks):
+    """What the commit sets off for an owner without connections: one syndication query, no lane kick,
+    no imported-entry lookup; the path is found by exact match (no LIKE scan over the blog's posts)."""
+    created(form(client, "h=entry&content=Warm"))
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        created(form(client, "h=entry&content=Receivers&category[]=x"))
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len([q for q in sql if "syndication_" in q]) == 1
+    assert not [q for q in sql if "timeline_importedentry" in q or "syndication_lane" in q]
+    assert not [q for q in sql if "posts_post" in q and " LIKE " in q]
+
+
+def test_form_create_many_same_slugs_get_numbered_paths(client):
+    """Twelve posts with one mp-slug on one day: slug, slug-2 … slug-12 (past the exact-match
+    candidates the prefix search takes over)."""
+    paths = [created(form(client, "h=entry&content=Same&mp-slug=same")) for _ in range(12)]
+    slugs = [path.rstrip("/").rsplit("/", 1)[-1] for path in paths]
+    assert slugs == ["same", *(f"same-{n}" for n in range(2, 13))]
 
 
 def test_form_content_html_and_photo_alt(client):
