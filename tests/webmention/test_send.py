@@ -45,7 +45,8 @@ def test_post_changed_queues_a_job_after_commit(alice, make_post, django_capture
     assert len(outer) == 1
     with django_capture_on_commit_callbacks() as inner:
         outer[0]()  # the commit happens: post_changed reaches webmention.apps.send_on_change
-    assert len(inner) == 1  # send_post.delay, itself deferred to the end of any surrounding transaction
+    # send_post.delay, itself deferred to the end of any surrounding transaction (other apps add their own)
+    assert len([callback for callback in inner if callback.__module__.startswith("webmention.")]) == 1
 
 
 def test_update_sends_to_new_and_removed_targets(target_site, alice, make_post):
