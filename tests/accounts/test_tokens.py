@@ -67,3 +67,15 @@ def test_deactivated_users_tokens_do_not_authenticate(alice):
     alice.is_active = False
     alice.save()
     assert tokens.authenticate(raw) is None
+
+
+def test_authenticate_is_one_query_and_last_used_is_written_at_most_once_a_minute(
+    alice, django_assert_num_queries
+):
+    """One SELECT (token + user) per request; the last-used UPDATE only when the stored time is stale."""
+    raw, _ = tokens.mint_token(user=alice, scope="create")
+    with django_assert_num_queries(2):
+        token = tokens.authenticate(raw)
+    with django_assert_num_queries(1):
+        again = tokens.authenticate(raw)
+        assert again.user.username == "alice" and again.last_used_at == token.last_used_at
