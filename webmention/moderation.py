@@ -24,7 +24,11 @@ def is_blocked(blog: Blog, host: str) -> bool:
 
 
 def preferences_for(blog: Blog) -> Preferences:
-    return Preferences.objects.get_or_create(blog=blog)[0]
+    """The blog's preferences (loaded already when the blog came with select_related); made on first use."""
+    try:
+        return blog.webmention_preferences
+    except Preferences.DoesNotExist:
+        return Preferences.objects.get_or_create(blog=blog)[0]
 
 
 def is_trusted_source(blog: Blog, source_url: str) -> bool:

@@ -11,7 +11,7 @@ from urllib.parse import urldefrag, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Blog
@@ -46,12 +46,10 @@ def _check_quota(host: str) -> None:
     """At most SOURCE_HOST_QUOTA webmentions an hour from one source host (a cache counter)."""
     limit = getattr(settings, "WEBMENTION_SOURCE_HOST_QUOTA", SOURCE_HOST_QUOTA)
     key = f"webmention:quota:{host}"
-    cache.add(key, 0, QUOTA_WINDOW_SECONDS)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, QUOTA_WINDOW_SECONDS)
-        count = 1
+        count = cache.incr(key)  # the usual case: the window is open
+    except ValueError:  # the first in this window (or it just expired)
+        count = 1 if cache.add(key, 1, QUOTA_WINDOW_SECONDS) else cache.incr(key)
     if count > limit:
         raise Refused(f"Too many webmentions from {host}; try again later.", status=429)
 
@@ -80,7 +78,11 @@ def accept_webmention(*, blog: Blog, source: str, target: str) -> Received | Non
     if moderation.is_blocked(blog, host):
         return None
     _check_quota(host)
-    with transaction.atomic():
+    row = _insert_new(blog=blog, source=source, target=target, post=post, host=host)
+    if row is not None:  # the usual case: one INSERT, no lock
+        enqueue_verification(row.pk)
+        return row
+    with transaction.atomic():  # a repeat (or a race with a delete): as before, under the row's lock
         row, created = Received.objects.select_for_update().get_or_create(
             blog=blog, source=source, target=target, defaults={"post": post, "source_host": host}
         )
@@ -92,6 +94,17 @@ def accept_webmention(*, blog: Blog, source: str, target: str) -> Received | Non
             row.save(update_fields=["state", "attempts", "error", "next_attempt_at", "received_at"])
         enqueue_verification(row.pk)
     return row
+
+
+def _insert_new(*, blog: Blog, source: str, target: str, post, host: str) -> Received | None:
+    """Store a (source, target) pair seen for the first time; None when it is already stored."""
+    try:
+        with transaction.atomic():
+            return Received.objects.create(
+                blog=blog, source=source, target=target, post=post, source_host=host
+            )
+    except IntegrityError:  # webmention_once_per_pair: a repeat, handled under a row lock
+        return None
 
 
 def enqueue_verification(received_id: int, countdown: float = 0) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import mf2py
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from microhost.fetch import ConnectFailed, FetchError, FetchTimeout, Response, fetch
@@ -54,21 +55,19 @@ def _author_page(url: str) -> tuple[str, str] | None:
 
 
 def claim(received_id: int) -> Received | None:
-    """Take a due pending row for this worker (skip_locked where the database has it)."""
-    with transaction.atomic():
-        row = (
-            Received.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("blog", "post__blog")
-            .filter(pk=received_id)
-            .due()
-            .first()
-        )
-        if row is None:
-            return None
-        row.attempts += 1
-        row.next_attempt_at = timezone.now() + LEASE
-        row.save(update_fields=["attempts", "next_attempt_at"])
-    return row
+    """Take a due pending row for this worker: one conditional UPDATE (a concurrent claim re-checks
+    the WHERE after the row lock and finds it leased), then the row with its blog, post and the
+    owner's preferences in one query."""
+    now = timezone.now()
+    leased = (
+        Received.objects.filter(pk=received_id)
+        .due()
+        .update(attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
+    )
+    if not leased:
+        return None
+    related = ("blog__webmention_preferences", "post__blog")
+    return Received.objects.select_related(*related).filter(pk=received_id).first()
 
 
 def _targets(row: Received) -> set[str]:

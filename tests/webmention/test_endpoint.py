@@ -166,3 +166,12 @@ def test_endpoint_is_csrf_exempt(alice, post):
     """Cross-site anonymous POSTs work even with CSRF checks enforced."""
     client = Client(HTTP_HOST=alice.blog.host, enforce_csrf_checks=True)
     assert send(client, source="https://carol.example/r", target=post.get_absolute_url()).status_code == 202
+
+
+def test_receipt_costs_a_few_queries(client, alice, post, django_assert_max_num_queries):
+    """A new webmention is the host lookup, the post, the block list and one INSERT in its own
+    transaction (here a savepoint and its release): issue 7, no lock and no SELECT first."""
+    send(client, source="https://carol.example/first", target=post.get_absolute_url())  # warm caches
+    with django_assert_max_num_queries(6):
+        response = send(client, source="https://carol.example/second", target=post.get_absolute_url())
+    assert response.status_code == 202 and Received.objects.count() == 2

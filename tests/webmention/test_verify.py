@@ -9,6 +9,7 @@ import pytest
 
 from tests.webmention.conftest import Page, reply_page
 from webmention.models import Received
+from webmention.moderation import preferences_for
 from webmention.receive import accept_webmention
 from webmention.verify import verify_received
 
@@ -288,3 +289,13 @@ def test_oversized_source_is_rejected(site, post):
     body = reply_page(post.get_absolute_url()) + "<!--" + "x" * (1024 * 1024 + 10) + "-->"
     row = receive(site, post, body=body)
     assert row.state == "rejected" and "larger" in row.error
+
+
+def test_verification_costs_a_few_queries(site, post, django_assert_max_num_queries):
+    """Claim (one UPDATE), the row with blog, post and preferences (one query), the source's host
+    lookup, and the save with the blog's touch in one transaction: issue 7's budget for ≥ 100/s."""
+    preferences_for(post.blog)  # an existing blog has its row; the first verification creates it
+    site.pages["/reply"] = Page(reply_page(post.get_absolute_url()))
+    row = accept_webmention(blog=post.blog, source=site.url("/reply"), target=post.get_absolute_url())
+    with django_assert_max_num_queries(7):
+        assert verify_received(row.pk).state == "accepted"
