@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import threading
 import time
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from tests.timeline.conftest import sample
-from timeline import services
+from timeline import polling, services
 from timeline.models import Feed, FeedEntry, Follow
 from timeline.polling import claim_due_feeds, poll_feed
 
@@ -212,3 +214,34 @@ def test_private_feed_addresses_refused(feed_site, alice, settings, host):
         services.feed_for_url(url)
     feed = followed(alice, url)
     assert poll_feed(feed.pk).status == "error" and feed_site.requests == []
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite polls in one thread (one writer at a time)")
+@pytest.mark.django_db(transaction=True)
+def test_poll_due_drains_while_a_slow_host_holds_one_thread(loopback, alice, settings):
+    """poll_due polls every due feed; while one host hangs, another thread polls all the others."""
+    settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = True
+    others_seen, released = threading.Event(), []
+
+    def respond(req):
+        if req.path == "/slow.xml":
+            released.append(others_seen.wait(timeout=20))  # answers only once the others were fetched
+        elif sum(r.path != "/slow.xml" for r in req.server.owner.requests) == 5:
+            others_seen.set()
+        req.reply(200, sample("ghost.rss"), {"Content-Type": "application/rss+xml"})
+
+    server = loopback(respond)
+    slow = followed(alice, server.url("/slow.xml"))
+    Feed.objects.filter(pk=slow.pk).update(next_poll_at=timezone.now() - datetime.timedelta(minutes=1))
+    for n in range(5):
+        followed(alice, server.url(f"/fast{n}.xml"))
+    outcomes = polling.poll_due(threads=2, claim=1)
+    assert outcomes == {"updated": 6} and released == [True]
+    assert not Feed.objects.filter(last_polled_at__isnull=True).exists()
+
+
+def test_poll_due_stops_claiming_after_its_budget(feed_site, alice):
+    """With no time left, poll_due claims nothing: the next beat picks the feeds up."""
+    followed(alice, feed_site.serve("/feed/", "ghost.rss"))
+    assert polling.poll_due(threads=1, budget=0) == {}
+    assert feed_site.hits("/feed/") == 0 and Feed.objects.get().next_poll_at <= timezone.now()
