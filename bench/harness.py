@@ -21,7 +21,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -401,11 +400,22 @@ class Latency:
 
 def open_loop(port: int, host: str, path: str, *, rate: float, duration: float, headers=None) -> Latency:
     """Send at a fixed rate and time each request from its intended send moment (queueing stays visible)."""
-    local = threading.local()
-    parsed = urllib.parse.urlsplit(path)
-    target = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+    return open_loop_many(port, [(host, path)], rate=rate, duration=duration, headers=headers)
 
-    def one(intended: float) -> float:
+
+def open_loop_many(
+    port: int,
+    targets: list[tuple[str, str]],
+    *,
+    rate: float,
+    duration: float,
+    headers=None,
+    workers: int = 32,
+) -> Latency:
+    """open_loop() over several (host, path) targets, each request to the next one in turn."""
+    local = threading.local()
+
+    def one(intended: float, host: str, target: str) -> float:
         for attempt in range(2):
             conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             local.conn = conn
@@ -417,7 +427,7 @@ def open_loop(port: int, host: str, path: str, *, rate: float, duration: float, 
                     conn.close()
                     local.conn = None
                 if response.status >= 400:
-                    raise RuntimeError(f"{host}{path} answered {response.status}")
+                    raise RuntimeError(f"{host}{target} answered {response.status}")
                 break
             except (OSError, http.client.HTTPException):
                 conn.close()
@@ -429,7 +439,7 @@ def open_loop(port: int, host: str, path: str, *, rate: float, duration: float, 
     count = max(1, int(rate * duration))
     start = time.perf_counter() + 0.05
     futures, late = [], 0
-    with ThreadPoolExecutor(max_workers=32) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         for i in range(count):
             intended = start + i / rate
             delay = intended - time.perf_counter()
@@ -437,7 +447,8 @@ def open_loop(port: int, host: str, path: str, *, rate: float, duration: float, 
                 time.sleep(delay)
             elif delay < -0.001:
                 late += 1
-            futures.append(pool.submit(one, intended))
+            host, path = targets[i % len(targets)]
+            futures.append(pool.submit(one, intended, host, path))
         samples = sorted(f.result() for f in futures)
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
     return Latency(statistics.median(samples), p99, late, samples)

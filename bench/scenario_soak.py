@@ -1,0 +1,213 @@
+"""Scenario 8, soak: public pages at half their maximum rate, alone and while polling and fan-out run.
+
+1. The maximum: wrk over the page mix of scenario 3 (home, permalink, RSS, JSON Feed of the blogs of
+   10 and 10,000 posts, each request to the next page), median of --rounds runs of --duration s.
+2. Alone: the open-loop client at half that rate for SOAK_SECONDS, p50/p99 from each request's intended
+   send moment.
+3. Under load: the same again while (a) the real worker polls the feed farm of scenario 5 (every farm
+   feed made due and the beat task sent again each time the sweep ends) and (b) the author of scenario 2
+   with 10,000 followers (70 % active) publishes through Micropub every PUBLISH_EVERY seconds, each post
+   fanned out by the worker. Then the time until the broker's queues are empty.
+Alone and under load alternate --rounds // 2 + 1 times (at least 2); the medians are quoted. Targets
+(issue 7): page p99 under load ≤ 1.5 × alone; queues drain within 60 s of the load stopping.
+"""
+
+# SQL here is built from the suite's own constants and numbers, never from outside input.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import harness
+import scenario_fanout
+import scenario_polling
+
+SOAK_SECONDS = 60
+PUBLISH_EVERY = 2.0  # seconds between the 10k-follower author's posts during the soak
+FOLLOWERS = 10_000
+PAGES = ("home", "permalink", "rss", "json")
+TARGET_P99 = 1.5
+TARGET_DRAIN = 60.0
+
+
+def page_mix(ctx: dict) -> list[tuple[str, str]]:
+    return [(c.host, c.path) for c in ctx["cases"] if not c.custom and c.page in PAGES]
+
+
+def start_farm(ctx: dict, feeds: int) -> str:
+    ctx["env"]["MICROHOST_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the worker fetches loopback feeds
+    port = harness.free_port()
+    script = str(Path(scenario_polling.__file__).resolve())
+    farm = subprocess.Popen([sys.executable, script, "--farm", str(port)])  # noqa: S603
+    harness.wait_for_port(port, farm)
+    ctx["servers"].append(harness.Server("feed farm", port, farm))
+    base = f"http://127.0.0.1:{port}"
+    scenario_polling.insert_feeds(base, feeds)
+    return base
+
+
+class Background:
+    """Polling and publishing in threads of this process until stop(); counts what each did."""
+
+    def __init__(self, ctx: dict, helper: scenario_polling.Helper, base: str, token: str) -> None:
+        self.ctx, self.helper, self.base, self.token = ctx, helper, base, token
+        self.stopping = threading.Event()
+        self.sweeps, self.posts, self.errors = 0, 0, []
+        self.threads = [threading.Thread(target=self.poll), threading.Thread(target=self.publish)]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+        if self.errors:
+            raise RuntimeError(f"background load failed: {self.errors[0]}")
+
+    def poll(self) -> None:
+        like = f"url LIKE '{self.base}/f/%'"
+        try:
+            while not self.stopping.is_set():
+                harness.psql(
+                    f"UPDATE timeline_feed SET next_poll_at = now() - interval '1 second' WHERE {like}"
+                )
+                self.helper.ask("beat")
+                self.sweeps += 1
+                deadline = time.monotonic() + 30  # the next sweep once this one's feeds were all polled
+                while not self.stopping.is_set() and time.monotonic() < deadline:
+                    due = harness.psql(
+                        f"SELECT count(*) FROM timeline_feed WHERE {like} AND next_poll_at <= now()",
+                        capture=True,
+                    )
+                    if int(due) == 0:
+                        break
+                    time.sleep(0.5)
+        except Exception as error:  # noqa: BLE001 - reported by stop()
+            self.errors.append(error)
+
+    def publish(self) -> None:
+        try:
+            while not self.stopping.wait(PUBLISH_EVERY):
+                scenario_fanout.create(self.ctx["app"].port, FOLLOWERS, self.token)
+                self.posts += 1
+        except Exception as error:  # noqa: BLE001 - reported by stop()
+            self.errors.append(error)
+
+
+def scenario_8(ctx: dict, args) -> dict:
+    app, targets = ctx["app"], page_mix(ctx)
+    seconds = SOAK_SECONDS if args.scale >= 1 else max(10, int(SOAK_SECONDS * max(args.scale, 0.25)))
+    feeds = scenario_polling.FEEDS if args.scale >= 1 else max(500, int(scenario_polling.FEEDS * args.scale))
+    for host, path in targets:  # warm the page cache
+        harness.get(app.port, host, path)
+    maximum = statistics.median(
+        harness.wrk_rotating(app.port, targets, duration=args.duration) for _ in range(args.rounds)
+    )
+    rate = maximum / 2
+    print(f"  page mix maximum {maximum:,.0f} req/s → soak at {rate:,.0f} req/s for {seconds} s", flush=True)
+    scenario_fanout.seed()
+    token = scenario_fanout.mint(ctx["env"], scenario_fanout.author(FOLLOWERS))
+    base = start_farm(ctx, feeds)
+    harness.worker(ctx)
+    helper = scenario_polling.Helper(ctx["env"])
+    rounds = []
+    try:
+        scenario_fanout.drain(ctx["env"]["REDIS_URL"])
+        for _ in range(max(2, args.rounds // 2 + 1)):
+            alone = harness.open_loop_many(app.port, targets, rate=rate, duration=seconds, workers=64)
+            load = Background(ctx, helper, base, token)
+            load.start()
+            try:
+                loaded = harness.open_loop_many(app.port, targets, rate=rate, duration=seconds, workers=64)
+            finally:
+                load.stop()
+            drained = scenario_fanout.drain(ctx["env"]["REDIS_URL"], timeout=600)
+            rounds.append(
+                {
+                    "alone": alone,
+                    "loaded": loaded,
+                    "drain": drained,
+                    "sweeps": load.sweeps,
+                    "posts": load.posts,
+                }
+            )
+            print(
+                f"  alone p50/p99 {alone.p50:.1f}/{alone.p99:.1f} ms (late {alone.late}); under load "
+                f"{loaded.p50:.1f}/{loaded.p99:.1f} ms (late {loaded.late}); {load.sweeps} sweeps started, "
+                f"{load.posts} posts to {FOLLOWERS:,} followers; queues empty {drained:.1f} s after",
+                flush=True,
+            )
+    finally:
+        helper.stop()
+    med = statistics.median
+    return {
+        "maximum": maximum,
+        "rate": rate,
+        "seconds": seconds,
+        "feeds": feeds,
+        "rounds": rounds,
+        "alone_p50": med(r["alone"].p50 for r in rounds),
+        "alone_p99": med(r["alone"].p99 for r in rounds),
+        "loaded_p50": med(r["loaded"].p50 for r in rounds),
+        "loaded_p99": med(r["loaded"].p99 for r in rounds),
+        "ratio": med(r["loaded"].p99 / r["alone"].p99 for r in rounds),
+        "drain": max(r["drain"] for r in rounds),
+    }
+
+
+def table_8(result: dict, args) -> str:
+    ratio, drain = result["ratio"], result["drain"]
+    lines = [
+        f"Page mix (home, permalink, RSS, JSON Feed of the 10- and 10,000-post blogs) at half its wrk "
+        f"maximum ({result['maximum']:,.0f} → {result['rate']:,.0f} req/s), open loop for "
+        f"{result['seconds']} s; "
+        f"under load: {result['feeds']:,} farm feeds swept again and again by the worker, and a post to "
+        f"{FOLLOWERS:,} followers every {PUBLISH_EVERY:.0f} s. {len(result['rounds'])} alternating rounds.",
+        "",
+        "| round | alone p50 / p99 ms | under load p50 / p99 ms | p99 ratio | sweeps | posts "
+        "| queues empty after |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, r in enumerate(result["rounds"], 1):
+        lines.append(
+            f"| {n} | {r['alone'].p50:.1f} / {r['alone'].p99:.1f} "
+            f"| {r['loaded'].p50:.1f} / {r['loaded'].p99:.1f} | {r['loaded'].p99 / r['alone'].p99:.2f} "
+            f"| {r['sweeps']} | {r['posts']} | {r['drain']:.1f} s |"
+        )
+    lines += [
+        "",
+        f"**Median p99 under load ÷ alone: {ratio:.2f}** (target ≤ {TARGET_P99}: "
+        f"{'met' if ratio <= TARGET_P99 else 'not met'}); slowest drain {drain:.1f} s "
+        f"(target ≤ {TARGET_DRAIN:.0f} s: {'met' if drain <= TARGET_DRAIN else 'not met'}).",
+    ]
+    return "\n".join(lines)
+
+
+def chart_8(result: dict, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    for label, key in (("alone", "alone"), ("under load", "loaded")):
+        samples = sorted(s for r in result["rounds"] for s in r[key].samples)
+        ax.plot(samples, [i / len(samples) for i in range(len(samples))], label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("latency from the intended send moment (ms)")
+    ax.set_ylabel("fraction of requests")
+    ax.set_title(
+        f"Scenario 8: page latency at {result['rate']:,.0f} req/s, alone and under load", fontsize=10
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
