@@ -107,16 +107,17 @@ def app_server(ctx: dict) -> tuple[harness.Server, bool]:
     return start({**ctx["env"], **LIFTED}), True
 
 
-def drain(redis_url: str, timeout: float = 120) -> float:
+def drain(redis_url: str, timeout: float = 60) -> float:
     """Wait until the broker's queues are empty and nothing is unacked (the previous measurement's
     fan-out jobs done), so no case pays for another's backlog. Returns the seconds waited."""
     import redis
 
     client, started = redis.Redis.from_url(redis_url), time.monotonic()
+    # Kombu's Redis transport: a list per queue (plus one per priority step), bound in _kombu.binding.*.
+    queues = [key.split(b".", 2)[2] for key in client.scan_iter(match="_kombu.binding.*", count=1000)]
+    keys = [q + suffix for q in queues for suffix in (b"", b"\x06\x163", b"\x06\x166", b"\x06\x169")]
     while time.monotonic() - started < timeout:
-        lists = [k for k in client.scan_iter(count=1000) if client.type(k) == b"list"]
-        queued = sum(client.llen(k) for k in lists if not k.startswith((b"_kombu", b"celery-task-meta")))
-        if not queued and not client.hlen("unacked"):
+        if not sum(client.llen(key) for key in keys) and not client.hlen("unacked"):
             break
         time.sleep(0.2)
     return time.monotonic() - started
