@@ -66,8 +66,11 @@ def claim(received_id: int) -> Received | None:
     )
     if not leased:
         return None
-    related = ("blog__webmention_preferences", "post__blog")
-    return Received.objects.select_related(*related).filter(pk=received_id).first()
+    rows = Received.objects.select_related("blog__webmention_preferences", "post").filter(pk=received_id)
+    row = next(iter(rows), None)  # no ORDER BY, one join fewer: the post's blog is the row's blog
+    if row is not None and row.post is not None:
+        row.post.blog = row.blog
+    return row
 
 
 def _targets(row: Received) -> set[str]:
