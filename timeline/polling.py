@@ -35,6 +35,9 @@ MAX_HOPS = 5
 LEASE = datetime.timedelta(minutes=10)  # a claimed feed is not claimed again while a worker polls it
 RETRY_LATER = (429, 503)
 CLAIM = 10  # feeds a polling thread claims at a time (one UPDATE … skip-locked per claim)
+# Polling threads per job: they mostly wait on remote hosts, so many fit in one process; each holds a
+# database connection while its job runs (2 jobs × 16 = 32 connections).
+THREADS = 16
 
 
 @dataclass
@@ -71,7 +74,7 @@ def poll_due(*, threads: int | None = None, budget: float | None = None, claim: 
     delays only its own thread and the last stragglers are the only tail. Each thread keeps one
     database connection and closes it when it is done. SQLite has one writer at a time, so there
     the calling thread polls alone. Returns the count of each outcome."""
-    threads = threads or conf.get("TIMELINE_POLL_THREADS", 8)
+    threads = threads or conf.get("TIMELINE_POLL_THREADS", THREADS)
     deadline = time.monotonic() + (budget if budget is not None else conf.get("TIMELINE_POLL_BUDGET", 50))
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
