@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -113,21 +113,51 @@ def _kind_properties(post: Post, properties: dict[str, list], has_photos: bool) 
 
 
 def _set_categories(post: Post, names: list[str], *, new: bool = False) -> None:
-    """Find or create the named categories in a fixed number of queries, however many there are.
-    A `new` post has none yet: its links are added without first reading the current ones."""
+    """Find or create the named categories in a fixed number of queries, however many there are."""
     wanted: dict[str, str] = {}
     for name in names:
         wanted.setdefault(slugify(name, allow_unicode=True)[:100] or "tag", name)
+    if new:
+        _link_new_post(post, wanted)
+        return
     found = {c.slug: c for c in Category.objects.filter(blog=post.blog, slug__in=wanted)}
     missing = [Category(blog=post.blog, slug=s, name=n) for s, n in wanted.items() if s not in found]
     if missing:
         # ignore_conflicts: a concurrent request may create the same category first.
         Category.objects.bulk_create(missing, ignore_conflicts=True)
         found = {c.slug: c for c in Category.objects.filter(blog=post.blog, slug__in=wanted)}
-    if not new:
-        post.categories.set([found[slug] for slug in wanted])
-    elif wanted:
-        post.categories.add(*(found[slug] for slug in wanted))
+    post.categories.set([found[slug] for slug in wanted])
+
+
+def _link_new_post(post: Post, wanted: dict[str, str]) -> None:
+    """A new post has no links yet: link the blog's existing categories in one INSERT … SELECT; only
+    when some are new, create them (ignoring ones a concurrent request made) and link again
+    (issue 7: one query for the usual create instead of a read, a read of the links and an insert)."""
+    if not wanted:
+        return
+    if _insert_links(post, list(wanted)) == len(wanted):
+        return
+    Category.objects.bulk_create(
+        [Category(blog=post.blog, slug=s, name=n) for s, n in wanted.items()], ignore_conflicts=True
+    )
+    _insert_links(post, list(wanted))
+
+
+def _insert_links(post: Post, slugs: list[str]) -> int:
+    """INSERT INTO post_categories SELECT the post, the blog's categories with these slugs; links that
+    exist already are skipped. Returns the links made. Names come from the models' metadata."""
+    q, through, category = connection.ops.quote_name, Post.categories.through._meta, Category._meta
+    links, post_col, cat_col = (
+        q(through.db_table),
+        *(q(through.get_field(f).column) for f in ("post", "category")),
+    )
+    table, blog_col, slug_col = q(category.db_table), q(category.get_field("blog").column), q("slug")
+    marks = ", ".join(["%s"] * len(slugs))
+    sql = f"INSERT INTO {links} ({post_col}, {cat_col}) SELECT %s, {q(category.pk.column)} FROM {table} "  # noqa: S608
+    sql += f"WHERE {blog_col} = %s AND {slug_col} IN ({marks}) ON CONFLICT DO NOTHING"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [post.pk, post.blog_id, *slugs])
+        return cursor.rowcount
 
 
 def _add_photos(post: Post, photos: Sequence[NewPhoto], remote: Sequence, start: int, written: list) -> None:
