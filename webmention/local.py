@@ -42,7 +42,8 @@ def target_post(blog: Blog, url: str) -> tuple[bool, Post | None]:
     if path == "/":
         return True, None
     # One plain query: the permalink's prefetches (photos, categories) are not needed here.
-    post = Post.objects.for_blog(blog).filter(path=path if path.endswith("/") else path + "/")[:1]
+    post = Post.objects.for_blog(blog).filter(path=path if path.endswith("/") else path + "/")
+    post = post.only("id", "blog_id", "status", "deleted_at", "visibility")[:1]  # not the post's text
     post = next(iter(post), None)
     if post is None or post.is_draft or post.is_deleted or post.visibility == Post.Visibility.PRIVATE:
         return False, None
