@@ -107,9 +107,11 @@ def app_server(ctx: dict) -> tuple[harness.Server, bool]:
     return start({**ctx["env"], **LIFTED}), True
 
 
-def drain(redis_url: str, timeout: float = 60) -> float:
-    """Wait until the broker's queues are empty and nothing is unacked (the previous measurement's
-    fan-out jobs done), so no case pays for another's backlog. Returns the seconds waited."""
+def drain(redis_url: str, *, stale: frozenset = frozenset(), timeout: float = 60) -> float:
+    """Wait until the broker's queues are empty and no job is running (the previous measurement's
+    fan-out jobs done), so no case pays for another's backlog. Returns the seconds waited. Unacked
+    messages in `stale` (left by an earlier, killed worker) and jobs scheduled for later (an ETA) are
+    not waited for."""
     import redis
 
     client, started = redis.Redis.from_url(redis_url), time.monotonic()
@@ -117,10 +119,30 @@ def drain(redis_url: str, timeout: float = 60) -> float:
     queues = [key.split(b".", 2)[2] for key in client.scan_iter(match="_kombu.binding.*", count=1000)]
     keys = [q + suffix for q in queues for suffix in (b"", b"\x06\x163", b"\x06\x166", b"\x06\x169")]
     while time.monotonic() - started < timeout:
-        if not sum(client.llen(key) for key in keys) and not client.hlen("unacked"):
+        if not sum(client.llen(key) for key in keys) and not running(client, stale):
             break
         time.sleep(0.2)
     return time.monotonic() - started
+
+
+def running(client, stale: frozenset) -> bool:
+    """Any message a worker holds (kombu's `unacked` hash) that is neither stale nor scheduled for later."""
+    for tag, raw in client.hgetall("unacked").items():
+        if tag in stale:
+            continue
+        try:
+            headers = json.loads(raw)[0].get("headers") or {}
+        except (ValueError, IndexError, AttributeError):
+            return True
+        if not headers.get("eta"):
+            return True
+    return False
+
+
+def stale_unacked(redis_url: str) -> frozenset:
+    import redis
+
+    return frozenset(redis.Redis.from_url(redis_url).hkeys("unacked"))
 
 
 def small_jpeg() -> bytes:
@@ -242,6 +264,7 @@ def scenario_6(ctx: dict, args) -> dict:
         for blog in BLOGS
     }
     tokens = {blog: mint(ctx["env"], blog) for blog in BLOGS}
+    stale = stale_unacked(ctx["env"]["REDIS_URL"])  # before this run's worker holds anything
     harness.worker(ctx)
     app, own = app_server(ctx)
     jpeg = small_jpeg()
@@ -261,19 +284,23 @@ def scenario_6(ctx: dict, args) -> dict:
                     raise RuntimeError(f"warm-up {name}: {response.status} {content[:300]!r}")
         samples: dict[str, list[float]] = {name: [] for name in makers}
         p99s: dict[str, list[float]] = {name: [] for name in makers}
+        drained: dict[str, list[float]] = {name: [] for name in makers}
+        drain(ctx["env"]["REDIS_URL"], stale=stale)  # the warm-up's fan-out jobs
         for round_no in range(args.rounds):
             for name, make in makers.items():
                 host, path = targets[name]
-                backlog = drain(ctx["env"]["REDIS_URL"])
                 lat = open_loop_post(
                     app.port, host, path, make, duration=args.lat_seconds, check=checks.get(name)
                 )
+                # The jobs these creates queued (fan-out to ~7,000 timelines each) finish before the next
+                # measurement: how long that takes is the worker's cost of the case.
+                drained[name].append(drain(ctx["env"]["REDIS_URL"], stale=stale))
                 samples[name] += lat.samples
                 p99s[name].append(lat.p99)
                 print(
                     f"  round {round_no + 1} {name}: p50 {lat.p50:.1f} ms, p99 {lat.p99:.1f} ms"
                     + (f", {lat.late} late" if lat.late else "")
-                    + (f" (waited {backlog:.1f} s for the worker's queue)" if backlog > 0.5 else ""),
+                    + f"; the worker's queue drained {drained[name][-1]:.1f} s after",
                     flush=True,
                 )
     finally:
@@ -287,6 +314,7 @@ def scenario_6(ctx: dict, args) -> dict:
             "n": len(values),
             "p50": statistics.median(values),
             "p99": percentile(values, 0.99),
+            "drained": statistics.median(drained[name]),
         }
         if name != "reference":
             row["ratio"] = statistics.median(
@@ -323,19 +351,25 @@ def table_6(result: dict, args) -> str:
         f"(same middleware list; one INSERT of a draft Post). Multipart: a 320×240 JPEG in `photo`.",
         "",
         f"| case | creates | p50 ms | p99 ms | p99 ÷ reference p99 (median of {args.rounds}) "
-        "| visible on the next GET |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| visible on the next GET | worker's queue empty after (s, median) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in result["rows"]:
         ratio = f"{row['ratio']:.2f}" if "ratio" in row else "1"
         seen = f"{row['visible']:,} / {row['created']:,}" if "visible" in row else "—"
         lines.append(
-            f"| {row['case']} | {row['n']:,} | {row['p50']:.1f} | {row['p99']:.1f} | {ratio} | {seen} |"
+            f"| {row['case']} | {row['n']:,} | {row['p50']:.1f} | {row['p99']:.1f} | {ratio} | {seen} "
+            f"| {row['drained']:.1f} |"
         )
     failures = [f for row in result["rows"] for f in row.get("failures", [])]
     if failures:
         lines += ["", "Not visible: " + "; ".join(failures)]
-    lines += ["", "Target: p99 ≤ 2 × the reference's p99; every create visible on the very next GET."]
+    lines += [
+        "",
+        "Target: p99 ≤ 2 × the reference's p99; every create visible on the very next GET. The last column is"
+        f" how long the worker's queue took to empty after a measurement's {RATE * args.lat_seconds:.0f}"
+        " creates (their fan-out jobs), waited out before the next measurement.",
+    ]
     return "\n".join(lines)
 
 
