@@ -1,8 +1,8 @@
 """Polling a feed: conditional GET, redirects, 410, backoff, adaptive interval (issue 5 "Polling").
 
 A 304 costs one request and one UPDATE; an unchanged body (same SHA-256) is never parsed again.
-`poll_due` drains the due feeds with several threads claiming from the table (issue 7): a slow host
-holds one thread for its seconds, not a whole worker slot."""
+`poll_due` drains the due feeds with many fetching threads and one database thread (issue 7): a slow
+host holds one fetching thread for its seconds, not a whole worker slot."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import datetime
 import hashlib
 import logging
 import random
-import threading
 import time
 from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -35,9 +35,9 @@ MAX_HOPS = 5
 LEASE = datetime.timedelta(minutes=10)  # a claimed feed is not claimed again while a worker polls it
 RETRY_LATER = (429, 503)
 CLAIM = 10  # feeds a polling thread claims at a time (one UPDATE … skip-locked per claim)
-# Polling threads per job: they mostly wait on remote hosts, so many fit in one process; each holds a
-# database connection while its job runs (2 jobs × 16 = 32 connections).
-THREADS = 16
+# Fetching threads per polling job: they only wait on remote hosts (no database connection), so a
+# slow host costs one of them for its seconds.
+THREADS = 32
 
 
 @dataclass
@@ -68,47 +68,45 @@ def claim_due_feeds(*, every: bool = False, limit: int | None = None) -> list[in
 
 
 def poll_due(*, threads: int | None = None, budget: float | None = None, claim: int = CLAIM) -> Counter[str]:
-    """Poll due feeds until none is left or `budget` seconds have passed, `threads` at a time.
+    """Poll due feeds until none is left or `budget` seconds have passed, `threads` fetches at a time.
 
-    Each thread claims `claim` feeds (leased, skip-locked), polls them and claims again, so a slow host
-    delays only its own thread and the last stragglers are the only tail. Each thread keeps one
-    database connection and closes it when it is done. SQLite has one writer at a time, so there
-    the calling thread polls alone. Returns the count of each outcome."""
+    The calling thread does all the database work (claim `claim` feeds at a time, leased and
+    skip-locked; load them; store each outcome) while a pool of `threads` only fetches, so a slow or
+    hanging host holds one fetching thread and no database connection, and the last stragglers are
+    the only tail. Returns the count of each outcome."""
     threads = threads or conf.get("TIMELINE_POLL_THREADS", THREADS)
     deadline = time.monotonic() + (budget if budget is not None else conf.get("TIMELINE_POLL_BUDGET", 50))
     outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def drain() -> None:
-        while time.monotonic() < deadline and (ids := claim_due_feeds(limit=claim)):
-            for feed_id in ids:
-                status = _poll_safely(feed_id)
-                with lock:
-                    outcomes[status] += 1
-
-    def drain_and_close() -> None:
-        try:
-            drain()
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    if threads == 1 or connection.vendor == "sqlite":
-        drain()
-        return outcomes
-    workers = [threading.Thread(target=drain_and_close, name=f"poll-{n}") for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return outcomes
+    in_flight: dict[Future, Feed] = {}
+    exhausted = False
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="poll") as fetchers:
+        while True:
+            while not exhausted and len(in_flight) < threads and time.monotonic() < deadline:
+                feeds = list(Feed.objects.filter(pk__in=claim_due_feeds(limit=claim)))
+                exhausted = not feeds
+                for feed in feeds:
+                    in_flight[fetchers.submit(_fetch, feed)] = feed
+            if not in_flight:
+                return outcomes
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                outcomes[_finish_safely(in_flight.pop(future), future.result())] += 1
 
 
-def _poll_safely(feed_id: int) -> str:
-    """One poll in a draining thread: a bug on one feed is logged, and its lease retries it later."""
+def _fetch(feed: Feed) -> tuple[Response, str] | FetchError:
+    """The network half of a poll (no database): the response and any permanent new URL, or the error."""
     try:
-        return poll_feed(feed_id).status
+        return get(feed.url, conditional_headers(feed))
+    except FetchError as exc:
+        return exc
+
+
+def _finish_safely(feed: Feed, fetched: tuple[Response, str] | FetchError) -> str:
+    """The database half: a bug on one feed is logged, and its lease retries it later."""
+    try:
+        return _finish(feed, fetched).status
     except Exception:
-        log.exception("Polling feed %s failed", feed_id)
+        log.exception("Polling feed %s failed", feed.pk)
         return "crashed"
 
 
@@ -173,10 +171,13 @@ def poll_feed(feed_id: int) -> Outcome:
     feed = Feed.objects.get(pk=feed_id)
     if feed.state == Feed.State.GONE:
         return Outcome("gone")
-    try:
-        response, permanent = get(feed.url, conditional_headers(feed))
-    except FetchError as exc:
-        return record_error(feed, str(exc))
+    return _finish(feed, _fetch(feed))
+
+
+def _finish(feed: Feed, fetched: tuple[Response, str] | FetchError) -> Outcome:
+    if isinstance(fetched, FetchError):
+        return record_error(feed, str(fetched))
+    response, permanent = fetched
     if permanent and not Feed.objects.filter(url=permanent).exists():
         feed.url = permanent
     return handle_response(feed, response)
