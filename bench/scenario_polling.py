@@ -10,9 +10,11 @@ A control URL turns the slow/failing 4 % into plain fast 304 feeds, for the "wit
 
 Feed rows (and one follow each) are inserted with server-side SQL. A sweep = every farm feed made due,
 then `timeline.poll_due_feeds` (the beat task) sent by a helper process in the app's environment, again
-each time it claimed a full batch (a beat that keeps up), the polls run by the run's real worker
-(harness.worker: prefork, concurrency 2); it ends when every farm feed has a `last_polled_at` after
-the start. Measured per round (A/B, --rounds, medians):
+each time it claimed a full batch, and again whenever no feed was polled for STALL_SECONDS with some
+left (a beat that keeps up, instead of waiting for the next minute), the polls run by the run's real
+worker (harness.worker: prefork, concurrency 2); it ends when every farm feed has a `last_polled_at`
+after the start. The farm's own ceiling (wrk on a 304, kept alive and a connection a request) is
+reported beside it: it must be far above the polling rate. Measured per round (A/B, --rounds, medians):
   sweep with the 4 % slow/failing · sweep without them · the reference: the same process's fetcher
   (microhost.fetch) doing conditional GETs of 304 feeds in a loop, no parsing, no database.
 polls/hour/core = polls ÷ CPU seconds of the worker's processes (master + children) × 3600.
