@@ -8,9 +8,12 @@ middleware list, one INSERT of a draft Post row, no token, no parsing beyond the
 
 Latency at a fixed rate (RATE creates a second) with 4 client threads (at most 4 requests in flight),
 each request timed from its intended send moment, so queueing is not hidden. Per round the reference
-and the six cases (3 kinds x 2 blogs) run in turn, --lat-seconds each, --rounds rounds; p50/p99 are
-over the pooled samples, the ratio is the median of the per-round p99 ratios. After every create the
-same client thread GETs its Location at once (not timed) and checks 200: "visible on the very next GET".
+and the six cases (3 kinds x 2 blogs) run in turn, then the six again with the worker told to stop
+consuming the fan-out and webmention queues for the measurement ("fan-out held": the request alone,
+its jobs run right after), --lat-seconds each, --rounds rounds; p50/p99 are over the pooled samples,
+the ratio is the median of the per-round p99 ratios. Between measurements the queues are drained.
+After every create the same client thread GETs its Location at once (not timed) and checks 200:
+"visible on the very next GET".
 
 The per-token budget (MICROHOST_RATE_MICROPUB, 300/300 s by default) would refuse most of these
 requests: unless the run's env already lifts it, this scenario starts its own app server (the suite's,
@@ -45,6 +48,11 @@ CONCURRENCY = 4  # client threads: at most 4 requests in flight
 BLOGS = ("small", "big")
 KINDS = ("form", "json", "multipart")
 REFERENCE = "/bench/reference/post/"
+# The same creates again while the worker does not consume the queues a create's jobs go to (fan-out:
+# `timeline.*` → feeds; webmention sending), so their latency shows the request alone; the held jobs
+# run right after the measurement.
+HELD = " · fan-out held"
+HELD_QUEUES = ("feeds", "webmention")
 LIFTED = {"MICROHOST_RATE_MICROPUB": "1000000/60", "MICROHOST_RATE_MEDIA": "1000000/60"}
 
 
@@ -255,6 +263,27 @@ def percentile(sorted_samples: list[float], q: float) -> float:
     return sorted_samples[min(len(sorted_samples) - 1, int(len(sorted_samples) * q))]
 
 
+# ---- holding the jobs a create queues -----------------------------------------------------------------
+def consume(redis_url: str, queues: tuple[str, ...], *, on: bool) -> None:
+    """Make the run's worker stop (or resume) consuming these queues (Celery remote control)."""
+    from celery import Celery
+
+    control = Celery(broker=redis_url).control
+    for queue in queues:
+        replies = (control.add_consumer if on else control.cancel_consumer)(
+            queue, reply=True, timeout=3, limit=1
+        )
+        if not replies:
+            raise RuntimeError(f"no worker answered {'add' if on else 'cancel'}_consumer {queue}")
+
+
+def queued(redis_url: str, queues: tuple[str, ...]) -> int:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    return sum(client.llen(queue) for queue in queues)
+
+
 # ---- the scenario ------------------------------------------------------------------------------------
 def scenario_6(ctx: dict, args) -> dict:
     followers = {blog: add_followers(blog) for blog in BLOGS}
@@ -270,15 +299,17 @@ def scenario_6(ctx: dict, args) -> dict:
     jpeg = small_jpeg()
     try:
         makers = {"reference": lambda: reference_request(blog_ids["small"])}
-        for blog in BLOGS:
-            for kind in KINDS:
-                makers[f"{kind} · {blog}"] = lambda b=blog, k=kind: create_request(tokens[b], k, jpeg)
         targets = {"reference": (harness.DOMAIN, REFERENCE)}
-        targets.update({f"{k} · {b}": (f"{b}.{harness.DOMAIN}", "/micropub") for b in BLOGS for k in KINDS})
+        for suffix in ("", HELD):
+            for blog in BLOGS:
+                for kind in KINDS:
+                    name = f"{kind} · {blog}{suffix}"
+                    makers[name] = lambda b=blog, k=kind: create_request(tokens[b], k, jpeg)
+                    targets[name] = (f"{blog}.{harness.DOMAIN}", "/micropub")
         checks = {name: Check() for name in makers if name != "reference"}
         local = threading.local()
         for name, make in makers.items():  # warm-up: connections, caches, the first categories
-            for _ in range(5):
+            for _ in range(0 if name.endswith(HELD) else 5):
                 response, content = request(local, app.port, "POST", *targets[name], *make())
                 if response.status != 201:
                     raise RuntimeError(f"warm-up {name}: {response.status} {content[:300]!r}")
@@ -289,9 +320,18 @@ def scenario_6(ctx: dict, args) -> dict:
         for round_no in range(args.rounds):
             for name, make in makers.items():
                 host, path = targets[name]
+                held = name.endswith(HELD)
+                if held:
+                    consume(ctx["env"]["REDIS_URL"], HELD_QUEUES, on=False)
                 lat = open_loop_post(
                     app.port, host, path, make, duration=args.lat_seconds, check=checks.get(name)
                 )
+                waiting = 0
+                if held:
+                    waiting = queued(ctx["env"]["REDIS_URL"], HELD_QUEUES)
+                    consume(ctx["env"]["REDIS_URL"], HELD_QUEUES, on=True)
+                    if not waiting:
+                        raise RuntimeError(f"{name}: nothing was held in {HELD_QUEUES}; did the worker stop?")
                 # The jobs these creates queued (fan-out to ~7,000 timelines each) finish before the next
                 # measurement: how long that takes is the worker's cost of the case.
                 drained[name].append(drain(ctx["env"]["REDIS_URL"], stale=stale))
@@ -300,6 +340,7 @@ def scenario_6(ctx: dict, args) -> dict:
                 print(
                     f"  round {round_no + 1} {name}: p50 {lat.p50:.1f} ms, p99 {lat.p99:.1f} ms"
                     + (f", {lat.late} late" if lat.late else "")
+                    + (f"; {waiting} jobs held" if held else "")
                     + f"; the worker's queue drained {drained[name][-1]:.1f} s after",
                     flush=True,
                 )
@@ -346,7 +387,8 @@ def table_6(result: dict, args) -> str:
     )
     lines = [
         f"Creates at {RATE:.0f}/s with {CONCURRENCY} client threads, {args.lat_seconds} s per measurement, "
-        f"{args.rounds} rounds (reference and the six cases in turn), against {server}. Followers: "
+        f"{args.rounds} rounds (the reference, the six cases, the six with the worker's fan-out and "
+        f"webmention queues held during the measurement, in turn), against {server}. Followers: "
         f"{followers} ({ACTIVE_SHARE:.0%} active). Reference: POST {REFERENCE} on the platform host "
         f"(same middleware list; one INSERT of a draft Post). Multipart: a 320×240 JPEG in `photo`.",
         "",
