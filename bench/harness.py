@@ -195,6 +195,8 @@ def app_env(tmp: str) -> dict:
         # Scenarios 6 and 2 post hundreds of times with one token: lift the per-token budgets.
         MICROHOST_RATE_MICROPUB="1000000/60",
         MICROHOST_RATE_MEDIA="1000000/60",
+        # Scenarios 5, 7 and 8 have the worker fetch loopback feeds and sources.
+        MICROHOST_ALLOW_PRIVATE_ADDRESSES="1",
         PYTHONPATH=str(ROOT),
         # The product's settings plus the suite's reference views on the platform host (bench/bench_urls.py).
         DJANGO_SETTINGS_MODULE="bench.bench_settings",

@@ -298,6 +298,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery closes Django's database connections around every task unless this is set; a small job
+# (a webmention verification, a fan-out) would then pay a new PostgreSQL connection each time. With
+# it, a worker process keeps its connection for this many tasks (then reconnects, which also bounds
+# how long a connection broken by a database restart can linger).
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "100"))
 # One queue per concern so a flood in one cannot starve the others; a bare worker consumes all.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [

@@ -49,14 +49,19 @@ class Outcome:
     changed: int = 0
 
 
-def claim_due_feeds(*, every: bool = False, limit: int | None = None) -> list[int]:
-    """Ids of feeds due (or all live ones), leased so a second sweep does not poll them twice."""
-    now = timezone.now()
+def due_feeds(*, every: bool = False):
+    """Feeds someone follows or imports that are due now (or all live ones with `every`)."""
     wanted = Exists(Follow.objects.filter(feed=OuterRef("pk"))) | Exists(
         ImportSource.objects.filter(feed=OuterRef("pk"))
     )
     live = Feed.objects.filter(wanted, next_poll_at__isnull=False).exclude(state=Feed.State.GONE)
-    due = live if every else live.filter(next_poll_at__lte=now)
+    return live if every else live.filter(next_poll_at__lte=timezone.now())
+
+
+def claim_due_feeds(*, every: bool = False, limit: int | None = None) -> list[int]:
+    """Ids of feeds due (or all live ones), leased so a second sweep does not poll them twice."""
+    now = timezone.now()
+    due = due_feeds(every=every)
     with transaction.atomic():
         ids = list(
             due.order_by("next_poll_at")
