@@ -61,7 +61,7 @@ if USE_REDIS:
         import redis
 
         backend = settings.CACHES["default"]["BACKEND"]
-        assert backend == "django.core.cache.backends.redis.RedisCache", f"cache is {backend}: {NEEDS}"
+        assert backend == "microhost.cache.ReusingRedisCache", f"cache is {backend}: {NEEDS}"
         key = f"test-services-{uuid.uuid4().hex}"
         cache.set(key, {"value": 42}, timeout=60)
         try:
