@@ -16,11 +16,16 @@ from accounts.selectors import blog_for_host
 HOST_INDEPENDENT_PREFIXES = ("/internal/",)
 
 
-def split_host(request: HttpRequest) -> str:
-    """The request's host name, lower-cased, without port or trailing dot."""
-    raw = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+def host_of(meta: dict) -> str:
+    """The host name of a request's META (its WSGI environ), lower-cased, without port or trailing dot."""
+    raw = meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
     host = raw.rsplit(":", 1)[0] if not raw.endswith("]") else raw
     return host.strip().lower().rstrip(".")
+
+
+def split_host(request: HttpRequest) -> str:
+    """The request's host name, lower-cased, without port or trailing dot."""
+    return host_of(request.META)
 
 
 def _to_canonical(request: HttpRequest, url: str) -> HttpResponse:

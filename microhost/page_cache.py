@@ -98,14 +98,14 @@ def blog_saved(blog) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def _not_modified(request: HttpRequest, headers: dict[str, str]) -> bool:
+def _not_modified(meta: dict, headers: dict[str, str]) -> bool:
     """RFC 9110 §13.2.2: If-None-Match decides when present, else If-Modified-Since."""
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if_none_match = meta.get("HTTP_IF_NONE_MATCH")
     if if_none_match:
         etag = headers.get("ETag", "")
         tags = parse_etags(if_none_match)
         return "*" in tags or any(tag.removeprefix("W/") == etag.removeprefix("W/") for tag in tags)
-    if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
+    if_modified_since = meta.get("HTTP_IF_MODIFIED_SINCE")
     if not if_modified_since:
         return False
     since = parse_http_date_safe(if_modified_since)
@@ -113,21 +113,50 @@ def _not_modified(request: HttpRequest, headers: dict[str, str]) -> bool:
     return since is not None and modified is not None and modified <= since
 
 
-NOT_MODIFIED_HEADERS = ("ETag", "Last-Modified", "Cache-Control", "Content-Location", "Expires")
+# A 304 carries every stored header but those describing the body it does not have.
+BODY_HEADERS = {"content-type", "content-length", "content-encoding", "content-language"}
+STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}  # entries are 200s; a hit is a 200 or its 304
 
 
-def _from_entry(request: HttpRequest, entry: tuple) -> HttpResponse:
+def _scheme(meta: dict) -> str:
+    """As HttpRequest.scheme: the trusted proxy header when configured, else the WSGI scheme."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        name, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        value = meta.get(name)
+        if value is not None:
+            return "https" if value.split(",", 1)[0].strip() == secure_value else "http"
+    return meta.get("wsgi.url_scheme", "http")
+
+
+def _target(meta: dict) -> tuple[str, str] | None:
+    """(host, page key) when this request may be answered from the cache, else None."""
+    if not enabled() or meta.get("REQUEST_METHOD") not in CACHEABLE_METHODS:
+        return None
+    query = meta.get("QUERY_STRING", "")
+    if not CACHEABLE_QUERY.fullmatch(query) or "HTTP_AUTHORIZATION" in meta:
+        return None
+    from microhost.hosts import host_of
+
+    host = host_of(meta)
+    if host == settings.MICROHOST_DOMAIN:
+        return None
+    path = meta.get("PATH_INFO", "/") + (f"?{query}" if query else "")
+    return host, page_key(_scheme(meta), host, path)
+
+
+def _current_entry(host: str, key: str) -> tuple | None:
+    """The cached page, if it was built from the host's current version (one round trip)."""
+    found = cache.get_many([host_key(host), key])
+    entry, current = found.get(key), found.get(host_key(host))
+    return entry if entry is not None and current is not None and entry[0] == current else None
+
+
+def _answer(meta: dict, entry: tuple) -> tuple[int, list[tuple[str, str]], bytes]:
     _version, status, headers, body = entry
-    if status == 200 and _not_modified(request, headers):
-        response = HttpResponseNotModified()
-        for name in NOT_MODIFIED_HEADERS:
-            if name in headers:
-                response[name] = headers[name]
-        return response
-    response = HttpResponse(body, status=status)
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    if status == 200 and _not_modified(meta, headers):
+        kept = [(name, value) for name, value in headers.items() if name.lower() not in BODY_HEADERS]
+        return 304, kept, b""
+    return status, list(headers.items()), body
 
 
 def _store(key: str, version: str, response: HttpResponse) -> None:
@@ -140,31 +169,50 @@ def _store(key: str, version: str, response: HttpResponse) -> None:
     cache.set(key, entry, settings.MICROHOST_PAGE_CACHE_TTL)
 
 
+# Set in the environ by FrontCache when it looked and missed, so the middleware does not look again.
+MISSED = "microhost.page_cache_missed"
+
+
+class FrontCache:
+    """WSGI wrapper (microhost/wsgi.py): a current cached page is answered before Django runs at all."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response):
+        target = _target(environ)
+        if target is not None:
+            entry = _current_entry(*target)
+            if entry is not None:
+                status, headers, body = _answer(environ, entry)
+                start_response(STATUS_LINES[status], headers)
+                return [body]
+            environ[MISSED] = True
+        return self.app(environ, start_response)
+
+
 class PageCacheMiddleware:
-    """First middleware: serve a current cached page (or its 304), else let the stack run and store it."""
+    """First middleware: serve a current cached page (or its 304), else let the stack run and store it.
+
+    Behind FrontCache (the deployed WSGI app) hits never reach Django; the middleware then only stores
+    what was rendered. Without it (Django's test client, runserver) it answers hits itself."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not enabled() or request.method not in CACHEABLE_METHODS:
-            return self.get_response(request)
-        if not CACHEABLE_QUERY.fullmatch(request.META.get("QUERY_STRING", "")):
-            return self.get_response(request)
-        if "HTTP_AUTHORIZATION" in request.META:
-            return self.get_response(request)
-        from microhost.hosts import split_host
-
-        host = split_host(request)
-        if host == settings.MICROHOST_DOMAIN:
-            return self.get_response(request)
-        key = page_key(request.scheme, host, request.get_full_path())
-        found = cache.get_many([host_key(host), key])
-        entry, current = found.get(key), found.get(host_key(host))
-        if entry is not None and current is not None and entry[0] == current:
-            return _from_entry(request, entry)
+        meta = request.META
+        target = _target(meta)
+        if target is not None and not meta.get(MISSED):
+            entry = _current_entry(*target)
+            if entry is not None:
+                status, headers, body = _answer(meta, entry)
+                response = HttpResponseNotModified() if status == 304 else HttpResponse(body, status=status)
+                for name, value in headers:
+                    response[name] = value
+                return response
         response = self.get_response(request)
-        version = request.META.get(VERSION_KEY)
-        if version is not None and request.method == "GET":
-            _store(key, version, response)
+        version = meta.get(VERSION_KEY)
+        if target is not None and version is not None and request.method == "GET":
+            _store(target[1], version, response)
         return response

@@ -1,8 +1,15 @@
-"""WSGI entry point for gunicorn."""
+"""WSGI entry point (granian in production and in `make bench`).
+
+FrontCache answers current cached blog pages before Django runs (microhost/page_cache.py).
+"""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "microhost.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from microhost.page_cache import FrontCache  # noqa: E402  (needs the settings configured above)
+
+application = FrontCache(django_application)

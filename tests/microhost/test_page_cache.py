@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -155,3 +157,58 @@ def _keys() -> list[str]:
         prefix = cache.make_key("")
         return [k.decode().removeprefix(prefix) for k in backend.get_client().keys(f"{prefix}pc:*")]
     return [k.split(":", 2)[2] for k in cache._cache if ":pc:" in k]
+
+
+# ---- the WSGI front (microhost.wsgi.application): hits answered before Django runs ----------------
+def wsgi_get(host: str, path: str, **headers) -> tuple[str, dict[str, str], bytes]:
+    from microhost.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": host,
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": host,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    environ.update({f"HTTP_{name.upper()}": value for name, value in headers.items()})
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(response_headers)
+
+    body = b"".join(application(environ, start_response))
+    return answer["status"], answer["headers"], body
+
+
+def test_the_wsgi_front_answers_hits_without_django(alice, make_post, django_assert_num_queries):
+    make_post(alice, "Front note")
+    host = alice.blog.host
+    status, headers, body = wsgi_get(host, "/")
+    assert status.startswith("200") and b"Front note" in body
+    with django_assert_num_queries(0):
+        again = wsgi_get(host, "/")
+        not_modified = wsgi_get(host, "/", IF_NONE_MATCH=headers["ETag"])
+    assert again == (status, headers, body)
+    status_304, headers_304, body_304 = not_modified
+    assert status_304 == "304 Not Modified" and body_304 == b""
+    assert headers_304["ETag"] == headers["ETag"] and "Content-Type" not in headers_304
+    assert headers_304["Content-Security-Policy"] == headers["Content-Security-Policy"]  # R9 on a 304 too
+    make_post(alice, "Newer note")
+    assert b"Newer note" in wsgi_get(host, "/")[2]
+
+
+def test_the_wsgi_front_keeps_https_and_http_apart(settings, alice, make_post):
+    """Behind a TLS proxy the scheme comes from its header: an http request never gets the https page."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    make_post(alice, "Note")
+    host = alice.blog.host
+    wsgi_get(host, "/", X_FORWARDED_PROTO="https")
+    assert any(":https:" in key for key in _keys()) and not any(":http:" in key for key in _keys())
+    wsgi_get(host, "/")
+    assert any(":http:" in key for key in _keys())
