@@ -164,6 +164,19 @@ def seed(scale: float) -> float:
     return time.perf_counter() - started
 
 
+def mint_token(env: dict, username: str, scope: str = "create") -> str:
+    """A personal token for `username` from `manage.py mint_token`, run in the app's environment."""
+    out = subprocess.run(  # noqa: S603
+        [str(VENV_BIN / "python"), "manage.py", "mint_token", username, "--scope", scope],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
 def permalink_of(username: str, nth: int) -> str:
     """The path of the blog's `nth` newest post (a page deep in a big blog is as cheap as the first)."""
     return psql(

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import http.client
 import statistics
-import subprocess
 import time
 import urllib.parse
 import uuid
@@ -107,15 +106,7 @@ def facts(size: int) -> dict:
 
 
 def mint(env: dict, username: str) -> str:
-    out = subprocess.run(  # noqa: S603
-        [str(harness.VENV_BIN / "python"), "manage.py", "mint_token", username, "--scope", "create"],
-        cwd=harness.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return out.strip().splitlines()[-1]
+    return harness.mint_token(env, username, "create")
 
 
 # ---- one measurement of each side --------------------------------------------------------------------

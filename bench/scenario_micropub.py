@@ -30,7 +30,6 @@ import http.client
 import io
 import json
 import statistics
-import subprocess
 import threading
 import time
 import urllib.parse
@@ -96,15 +95,7 @@ def add_followers(blog: str) -> int:
 
 
 def mint(env: dict, username: str) -> str:
-    out = subprocess.run(  # noqa: S603
-        [str(harness.VENV_BIN / "python"), "manage.py", "mint_token", username, "--scope", "create media"],
-        cwd=harness.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return out.strip().splitlines()[-1]
+    return harness.mint_token(env, username, "create media")
 
 
 def app_server(ctx: dict) -> tuple[harness.Server, bool]:
