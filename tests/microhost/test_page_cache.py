@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 from django.test import Client
 
 from accounts.domains import add_domain, remove_domain, verify_domain
@@ -182,7 +184,14 @@ def wsgi_get(host: str, path: str, **headers) -> tuple[str, dict[str, str], byte
     def start_response(status, response_headers, exc_info=None):
         answer["status"], answer["headers"] = status, dict(response_headers)
 
-    body = b"".join(application(environ, start_response))
+    # As Django's test client does: the request must not close the test's database connection.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(application(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return answer["status"], answer["headers"], body
 
 
