@@ -2,8 +2,9 @@
 
 1. The maximum: wrk over the page mix of scenario 3 (home, permalink, RSS, JSON Feed of the blogs of
    10 and 10,000 posts, each request to the next page), median of --rounds runs of --duration s.
-2. Alone: the open-loop client at half that rate for SOAK_SECONDS, p50/p99 from each request's intended
-   send moment.
+2. Alone: the open-loop client at half that rate (or lower: the highest rate, halving, at which the
+   Python client itself sends 99 % of requests on time against nginx) for SOAK_SECONDS, p50/p99 from
+   each request's intended send moment.
 3. Under load: the same again while (a) the real worker polls the feed farm of scenario 5 (every farm
    feed made due and the beat task sent again each time the sweep ends) and (b) the author of scenario 2
    with 10,000 followers (70 % active) publishes through Micropub every PUBLISH_EVERY seconds, each post
@@ -102,6 +103,20 @@ class Background:
             self.errors.append(error)
 
 
+def client_rate(ctx: dict, wanted: float) -> tuple[float, float]:
+    """The soak rate: `wanted`, or the highest rate (halving from it) at which the open-loop client sends
+    99 % of its requests on time against nginx (a Python client tops out far below the app's maximum,
+    and past that it measures itself). Returns (rate, that ceiling)."""
+    statics = [(c.host, c.static_path) for c in ctx["cases"] if not c.custom and c.page in PAGES]
+    rate = wanted
+    while rate > 50:
+        probe = harness.open_loop_many(ctx["nginx"].port, statics, rate=rate, duration=3, workers=64)
+        if probe.late <= 0.01 * len(probe.samples):
+            return rate, rate
+        rate /= 2
+    return rate, rate
+
+
 def scenario_8(ctx: dict, args) -> dict:
     app, targets = ctx["app"], page_mix(ctx)
     seconds = SOAK_SECONDS if args.scale >= 1 else max(10, int(SOAK_SECONDS * max(args.scale, 0.25)))
@@ -111,8 +126,12 @@ def scenario_8(ctx: dict, args) -> dict:
     maximum = statistics.median(
         harness.wrk_rotating(app.port, targets, duration=args.duration) for _ in range(args.rounds)
     )
-    rate = maximum / 2
-    print(f"  page mix maximum {maximum:,.0f} req/s → soak at {rate:,.0f} req/s for {seconds} s", flush=True)
+    rate, client_cap = client_rate(ctx, maximum / 2)
+    print(
+        f"  page mix maximum {maximum:,.0f} req/s; half is {maximum / 2:,.0f}, the open-loop client keeps "
+        f"time up to {client_cap:,.0f} req/s → soak at {rate:,.0f} req/s for {seconds} s",
+        flush=True,
+    )
     scenario_fanout.seed()
     token = scenario_fanout.mint(ctx["env"], scenario_fanout.author(FOLLOWERS))
     base = start_farm(ctx, feeds)
@@ -151,6 +170,7 @@ def scenario_8(ctx: dict, args) -> dict:
     return {
         "maximum": maximum,
         "rate": rate,
+        "client_cap": client_cap,
         "seconds": seconds,
         "feeds": feeds,
         "rounds": rounds,
@@ -166,9 +186,10 @@ def scenario_8(ctx: dict, args) -> dict:
 def table_8(result: dict, args) -> str:
     ratio, drain = result["ratio"], result["drain"]
     lines = [
-        f"Page mix (home, permalink, RSS, JSON Feed of the 10- and 10,000-post blogs) at half its wrk "
-        f"maximum ({result['maximum']:,.0f} → {result['rate']:,.0f} req/s), open loop for "
-        f"{result['seconds']} s; "
+        f"Page mix (home, permalink, RSS, JSON Feed of the 10- and 10,000-post blogs): wrk maximum "
+        f"{result['maximum']:,.0f} req/s; half of it, capped where the open-loop client still sends 99 % "
+        f"on time against nginx ({result['client_cap']:,.0f} req/s): {result['rate']:,.0f} req/s, open "
+        f"loop for {result['seconds']} s; "
         f"under load: {result['feeds']:,} farm feeds swept again and again by the worker, and a post to "
         f"{FOLLOWERS:,} followers every {PUBLISH_EVERY:.0f} s. {len(result['rounds'])} alternating rounds.",
         "",
