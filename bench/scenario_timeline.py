@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 
+import comparing
 import harness
 
 SIZES = (10, 100, 1000, 5000)
@@ -108,3 +109,15 @@ def table_1(result: dict, args) -> str:
                 f"× p99 at {SIZES[0]} (target ≤ 1.2); app p99 ≤ 2 × reference is the other target."
             )
     return "\n".join(lines)
+
+
+def chart_1(result: dict, path) -> None:
+    rows = result["rows"]
+    comparing.bar_chart(
+        path,
+        "Scenario 1: timeline p99 (ms), app vs the same page with 20 fixed items",
+        [f"{r['follows']:,} follows · page {r['page']}" for r in rows],
+        {"app p99": [r["app"][1] for r in rows], "reference p99": [r["reference"][1] for r in rows]},
+        {},
+        log=False,
+    )
