@@ -178,10 +178,15 @@ def mint_token(env: dict, username: str, scope: str = "create") -> str:
 
 
 def permalink_of(username: str, nth: int) -> str:
-    """The path of the blog's `nth` newest post (a page deep in a big blog is as cheap as the first)."""
+    """The path of the blog's `nth` newest public post (a page deep in a big blog is as cheap as the first).
+
+    Only listed posts: scenario 6's reference inserts drafts (no path, a 404 at /drafts/<uuid>/) into the
+    same blogs, and a later scenario on that database must not pick one."""
     return psql(
         f"""SELECT p.path FROM posts_post p JOIN accounts_blog b ON b.id = p.blog_id
-            WHERE b.subdomain = '{username}' ORDER BY p.published DESC OFFSET {nth} LIMIT 1""",
+            WHERE b.subdomain = '{username}' AND p.status = 'published' AND p.visibility = 'public'
+              AND p.deleted_at IS NULL AND p.published IS NOT NULL AND p.path <> ''
+            ORDER BY p.published DESC, p.id DESC OFFSET {nth} LIMIT 1""",
         capture=True,
     )
 
