@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import Resolver404, resolve
 
@@ -35,19 +36,20 @@ def served_at(blog: Blog, url: str) -> bool:
     return host in {blog.host, f"{blog.subdomain}.{settings.MICROHOST_DOMAIN}"}
 
 
-def target_post(blog: Blog, url: str) -> tuple[bool, Post | None]:
-    """(accepts webmentions, post) for a target URL on this blog: home → (True, None); a live
-    published post → (True, post); anything else → (False, None). The #fragment is ignored."""
+def target_post(blog: Blog, url: str, *, blocks: QuerySet) -> tuple[bool, Post | None, bool]:
+    """(accepts webmentions, post, blocked) for a target URL on this blog: home → (True, None, …); a live
+    published post → (True, post, …); anything else → (False, None, …). The #fragment is ignored.
+    Whether `blocks` (moderation.blocks_of) has a row is answered by the same query: one query here."""
     path = urlsplit(url).path or "/"
     if path == "/":
-        return True, None
+        return True, None, blocks.exists()
     # One plain query: the permalink's prefetches (photos, categories) are not needed here.
     post = Post.objects.for_blog(blog).filter(path=path if path.endswith("/") else path + "/")
-    post = post.only("id", "blog_id", "status", "deleted_at", "visibility")[:1]  # not the post's text
-    post = next(iter(post), None)
+    post = post.only("id", "blog_id", "status", "deleted_at", "visibility")  # not the post's text
+    post = next(iter(post.annotate(source_blocked=Exists(blocks))[:1]), None)
     if post is None or post.is_draft or post.is_deleted or post.visibility == Post.Visibility.PRIVATE:
-        return False, None
-    return True, post
+        return False, None, False
+    return True, post, post.source_blocked
 
 
 @dataclass

@@ -4,7 +4,7 @@ and deleting. By default verified mentions show at once (webmention.md §5, R39)
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accounts.models import Blog
 from accounts.selectors import blog_for_host
@@ -19,8 +19,13 @@ def _parent_domains(host: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels))]
 
 
+def blocks_of(blog: Blog, host: str) -> QuerySet[BlockedDomain]:
+    """The owner's blocks that cover host: itself or a parent domain (receipt folds it into a query)."""
+    return BlockedDomain.objects.filter(blog=blog, domain__in=_parent_domains(host))
+
+
 def is_blocked(blog: Blog, host: str) -> bool:
-    return BlockedDomain.objects.filter(blog=blog, domain__in=_parent_domains(host)).exists()
+    return blocks_of(blog, host).exists()
 
 
 def preferences_for(blog: Blog) -> Preferences:

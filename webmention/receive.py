@@ -6,15 +6,16 @@ blog); the source is fetched later by the verification job (R39: 202 before any 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Blog
+from microhost.ratelimit import Budget, consume
 from webmention import moderation
 from webmention.local import served_at, target_post
 from webmention.models import Received, host_of
@@ -31,40 +32,42 @@ class Refused(Exception):
 
     reason: str
     status: int = 400
+    retry_after: int | None = None  # seconds, for a 429
 
 
 def _check_url(value: str, name: str) -> str:
     if not value:
         raise Refused(f"The {name} parameter is missing.")
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced [ in the host
+        raise Refused(f"The {name} must be an http or https URL.") from None
     if len(value) > MAX_URL_LENGTH or parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused(f"The {name} must be an http or https URL.")
     return value
 
 
 def _check_quota(host: str) -> None:
-    """At most SOURCE_HOST_QUOTA webmentions an hour from one source host (a cache counter)."""
+    """At most SOURCE_HOST_QUOTA webmentions an hour from one source host: the platform's fixed-window
+    counter (microhost.ratelimit), one Redis round trip where get-then-incr took two or three."""
     limit = getattr(settings, "WEBMENTION_SOURCE_HOST_QUOTA", SOURCE_HOST_QUOTA)
-    key = f"webmention:quota:{host}"
-    try:
-        count = cache.incr(key)  # the usual case: the window is open
-    except ValueError:  # the first in this window (or it just expired)
-        count = 1 if cache.add(key, 1, QUOTA_WINDOW_SECONDS) else cache.incr(key)
-    if count > limit:
-        raise Refused(f"Too many webmentions from {host}; try again later.", status=429)
+    wait = consume(Budget("webmention-source", limit, QUOTA_WINDOW_SECONDS), host)
+    if wait is not None:
+        raise Refused(f"Too many webmentions from {host}; try again later.", status=429, retry_after=wait)
 
 
 def check_request(blog: Blog, source: str, target: str):
-    """The synchronous checks of §3.2.1; returns the target post (None for the home page)."""
+    """The synchronous checks of §3.2.1: (the target post, None for the home page; is the source's
+    domain blocked by the owner), both from one query."""
     source, target = _check_url(source.strip(), "source"), _check_url(target.strip(), "target")
     if urldefrag(source)[0] == urldefrag(target)[0]:
         raise Refused("The source and the target must be different URLs.")
     if not served_at(blog, target):
         raise Refused("The target is not on this blog.")
-    accepts, post = target_post(blog, target)
+    accepts, post, blocked = target_post(blog, target, blocks=moderation.blocks_of(blog, host_of(source)))
     if not accepts:
         raise Refused("The target is not a post on this blog.")
-    return post
+    return post, blocked
 
 
 def accept_webmention(*, blog: Blog, source: str, target: str) -> Received | None:
@@ -72,11 +75,11 @@ def accept_webmention(*, blog: Blog, source: str, target: str) -> Received | Non
 
     A repeat of a (source, target) that is already waiting collapses into that one pending job;
     a repeat of a verified one re-verifies it (an update, or a delete if the link is gone)."""
-    post = check_request(blog, source, target)
     source, target = source.strip(), target.strip()
-    host = host_of(source)
-    if moderation.is_blocked(blog, host):
+    post, blocked = check_request(blog, source, target)
+    if blocked:
         return None
+    host = host_of(source)
     _check_quota(host)
     row = _insert_new(blog=blog, source=source, target=target, post=post, host=host)
     if row is not None:  # the usual case: one INSERT, no lock
@@ -97,9 +100,13 @@ def accept_webmention(*, blog: Blog, source: str, target: str) -> Received | Non
 
 
 def _insert_new(*, blog: Blog, source: str, target: str, post, host: str) -> Received | None:
-    """Store a (source, target) pair seen for the first time; None when it is already stored."""
+    """Store a (source, target) pair seen for the first time; None when it is already stored.
+
+    In autocommit (a request) the INSERT is its own transaction: no BEGIN/COMMIT round trips, and a
+    failed INSERT leaves nothing to roll back. Inside a transaction it needs a savepoint."""
+    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with transaction.atomic():
+        with scope:
             return Received.objects.create(
                 blog=blog, source=source, target=target, post=post, source_host=host
             )

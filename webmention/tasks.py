@@ -1,6 +1,8 @@
 """Webmention jobs (queue `webmention`): thin and idempotent, they take ids and call the services.
 Retries are scheduled on the rows (next_attempt_at) and re-enqueued by the beat sweep, so nothing
-depends on a message surviving in the broker."""
+depends on a message surviving in the broker. Their results are not stored (ignore_result): the rows
+say what happened, and with the Redis result backend a stored result costs the enqueuing request a
+SUBSCRIBE and the worker a SET and a PUBLISH per job."""
 
 from __future__ import annotations
 
@@ -15,20 +17,20 @@ from webmention.verify import verify_received
 SWEEP_BATCH = 500
 
 
-@shared_task(name="webmention.verify")
+@shared_task(name="webmention.verify", ignore_result=True)
 def verify(received_id: int) -> str | None:
     """Verify one received webmention (a no-op if it is not due: collapsed repeats, redeliveries)."""
     row = verify_received(received_id)
     return row.state if row else None
 
 
-@shared_task(name="webmention.send_post")
+@shared_task(name="webmention.send_post", ignore_result=True)
 def send_post(post_id: int) -> int:
     """Queue one delivery per target of a post that was created, updated or deleted."""
     return len(queue_post(post_id))
 
 
-@shared_task(name="webmention.deliver")
+@shared_task(name="webmention.deliver", ignore_result=True)
 def deliver(outgoing_id: int) -> str | None:
     """Discover one target's endpoint and send to it."""
     row = deliver_outgoing(outgoing_id)

@@ -25,8 +25,8 @@ def receive(request: HttpRequest) -> HttpResponse:
         )
     except Refused as refused:
         response = HttpResponse(refused.reason + "\n", status=refused.status, content_type="text/plain")
-        if refused.status == 429:
-            response["Retry-After"] = "3600"
+        if refused.retry_after is not None:
+            response["Retry-After"] = str(refused.retry_after)
         return response
     response = HttpResponse(
         "Accepted: the source will be verified shortly.\n", status=202, content_type="text/plain"
