@@ -55,11 +55,11 @@ class FeedSource:
         return f"{self.home_url}feed.{extension}"
 
     def posts(self) -> list[Post]:
-        """The newest page of listed posts: one query plus the categories and photos prefetches."""
+        """The newest page of listed posts: one query, plus one each for photos and categories if any."""
         queryset = selectors.listed_posts(self.blog)
         if self.category is not None:
             queryset = queryset.filter(categories=self.category)
-        return list(queryset[: settings.MICROHOST_PAGE_SIZE])
+        return selectors.blog_posts(queryset[: settings.MICROHOST_PAGE_SIZE], self.blog)
 
 
 def entry_html(post: Post) -> str:
@@ -72,7 +72,7 @@ def entry_html(post: Post) -> str:
     parts.append(post.content_html)
     parts.extend(
         format_html('<p><img src="{}" alt="{}"></p>', photo.display_url, photo.alt)
-        for photo in post.photos.all()
+        for photo in selectors.photos_of(post)
     )
     return "".join(parts)
 
@@ -179,7 +179,7 @@ class BlogRssFeed(Feed):
         return local_time(post, post.updated)
 
     def item_categories(self, post: Post) -> list[str]:
-        return [category.name for category in post.categories.all()]
+        return [category.name for category in selectors.categories_of(post)]
 
     def item_author_name(self, post: Post) -> str:
         return post.blog.user.name
@@ -189,10 +189,10 @@ class BlogRssFeed(Feed):
 
     def item_enclosures(self, post: Post) -> list[Enclosure]:
         """RSS allows one enclosure per item: the first photo (all of them are in the content)."""
-        return [photo_enclosure(photo) for photo in post.photos.all()[:1]]
+        return [photo_enclosure(photo) for photo in selectors.photos_of(post)[:1]]
 
     def item_extra_kwargs(self, post: Post) -> dict[str, Any]:
-        photos = list(post.photos.all())
+        photos = selectors.photos_of(post)
         return {"summary": post.summary, "image": photos[0].display_url if photos else None}
 
 
@@ -207,7 +207,7 @@ class BlogAtomFeed(BlogRssFeed):
 
     def item_enclosures(self, post: Post) -> list[Enclosure]:
         """Atom allows any number of rel=enclosure links (RFC 4287 §4.2.7.2)."""
-        return [photo_enclosure(photo) for photo in post.photos.all()]
+        return [photo_enclosure(photo) for photo in selectors.photos_of(post)]
 
 
 class BlogJsonFeed(BlogRssFeed):

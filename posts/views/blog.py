@@ -21,7 +21,7 @@ def _page_number(request: HttpRequest) -> int:
 
 def _list_page(request: HttpRequest, queryset, template: str, **context) -> HttpResponse:
     page = _page_number(request)
-    posts, has_next = selectors.page_of(queryset, page, settings.MICROHOST_PAGE_SIZE)
+    posts, has_next = selectors.page_of(queryset, page, settings.MICROHOST_PAGE_SIZE, request.blog)
     if page > 1 and not posts:
         raise Http404("No such page")
     context.update(blog=request.blog, posts=posts, page=page, has_next=has_next, has_previous=page > 1)

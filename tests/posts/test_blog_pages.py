@@ -214,8 +214,14 @@ def test_owner_raw_html_in_markdown_is_sanitised(alice, make_post, blog_client):
     assert "<script" not in body.lower() and "onerror=" not in body and 'href="javascript:' not in body
 
 
-@pytest.mark.parametrize("path", ["/", "/category/cats/", "/archive/", "/2024/03/"])
-def test_list_pages_use_bounded_queries(alice, make_post, blog_client, django_assert_max_num_queries, path):
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    # host, posts, photos, categories (+ the category itself; the archive is one aggregate)
+    [("/", 4), ("/category/cats/", 5), ("/archive/", 2), ("/2024/03/", 4)],
+)
+def test_list_pages_use_bounded_queries(
+    alice, make_post, blog_client, django_assert_max_num_queries, path, queries
+):
     """List pages cost the same few queries whether they show 1 post or 20."""
     photo = NewPhoto(image=process_image(jpeg_bytes(200, 200)), alt="x")
     for n in range(25):
@@ -227,12 +233,40 @@ def test_list_pages_use_bounded_queries(alice, make_post, blog_client, django_as
             published=f"2024-03-{n + 1:02d}T10:00:00+00:00",
         )
     client = blog_client(alice)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(queries):
         assert client.get(path).status_code == 200
+
+
+def test_posts_without_photos_or_categories_cost_no_relation_queries(
+    alice, make_post, blog_client, django_assert_num_queries
+):
+    """A page of plain notes is the host lookup and one posts query: empty relations are not read."""
+    for n in range(25):
+        make_post(alice, f"Note {n}")
+    with django_assert_num_queries(2):
+        body = blog_client(alice).get("/").content.decode()
+    assert body.count('class="h-entry') == 20
+
+
+def test_page_shows_each_posts_own_photos_and_categories(alice, make_post, blog_client):
+    """Relations read for a whole page land on the right posts, categories in name order."""
+    image = process_image(jpeg_bytes(200, 200))
+    make_post(alice, "Plain")
+    make_post(alice, "Tagged", category=["zebra", "Apple"])
+    make_post(
+        alice, "Pictured", photos=[NewPhoto(image=image, alt="first"), NewPhoto(image=image, alt="second")]
+    )
+    found = {
+        e["properties"]["content"][0]["value"]: e["properties"]
+        for e in entries(parse(blog_client(alice).get("/")))
+    }
+    assert "category" not in found["Plain"] and "photo" not in found["Plain"]
+    assert found["Tagged"]["category"] == ["Apple", "zebra"] and "photo" not in found["Tagged"]
+    assert [p["alt"] for p in found["Pictured"]["photo"]] == ["first", "second"]
 
 
 def test_permalink_uses_bounded_queries(alice, make_post, blog_client, django_assert_max_num_queries):
     """A permalink is a fixed handful of queries."""
     post = make_post(alice, "One", category=["a", "b", "c"])
-    with django_assert_max_num_queries(5):  # 4 for the post + 1 for its webmention responses (issue 4)
+    with django_assert_max_num_queries(4):  # host, post, categories, webmention responses (issue 4)
         assert blog_client(alice).get(post.path).status_code == 200

@@ -1,0 +1,175 @@
+"""CPU per uncached ("cold") blog page, in process: what scenario 3's "app uncached" column pays per request.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/render_pages.py
+    .venv/bin/python bench/render_pages.py --save before.json       # remember these figures
+    .venv/bin/python bench/render_pages.py --compare before.json    # … and print after ÷ before
+    .venv/bin/python bench/render_pages.py --profile home:10000     # pyinstrument profile of one case
+
+A throw-away database (<db>_render_bench, or SQLite under a temporary folder) holds two blogs shaped
+like the suite's seed (bench/harness.py): 10 and 10,000 notes of ~250 characters of HTML. Each page
+(home, permalink, archive, RSS, Atom, JSON Feed) is fetched through the whole middleware stack with
+Django's test client, page cache off, after --warmup fetches; the figure is time.process_time() per
+request over --requests requests (this process only: PostgreSQL's own CPU is not counted), and the
+number of queries one request makes. No network, no wrk: robust on a busy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOMAIN = "bench.test"
+BLOGS = (("small", 10), ("big", 10_000))
+PAGES = {"home": "/", "permalink": None, "archive": "/archive/", "rss": "/feed.xml", "atom": "/feed.atom",
+         "json": "/feed.json"}  # fmt: skip
+CONTENT = "<p>Post {n}. " + "Some words about the day, a link or two and a thought. " * 4 + "</p>"
+
+
+def setup_django(tmp: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "microhost.settings")
+    os.environ.update(MICROHOST_DOMAIN=DOMAIN, MEDIA_ROOT=tmp, DEBUG="0", LOG_LEVEL="ERROR",
+                      MICROHOST_PAGE_CACHE="0")  # fmt: skip
+    import django
+
+    django.setup()
+
+
+def test_database(tmp: str):
+    """Create a throw-away database; returns a function that drops it."""
+    from django.conf import settings
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    sqlite = connection.vendor == "sqlite"
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (
+        str(Path(tmp) / "bench.sqlite3") if sqlite else f"{name}_render_bench"
+    )
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    return lambda: connection.creation.destroy_test_db(name, verbosity=0)
+
+
+def seed() -> dict[str, str]:
+    """Both blogs with bulk_create; returns each blog's permalink path (its middle post)."""
+    import datetime
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import Blog, User
+    from posts.models import Post
+
+    now = timezone.now()
+    permalinks = {}
+    for username, count in BLOGS:
+        user = User.objects.create(
+            username=username, email=f"{username}@{DOMAIN}", display_name=username.title()
+        )
+        blog = Blog.objects.create(user=user, subdomain=username, title=f"The {username} blog")
+        posts = []
+        for n in range(1, count + 1):
+            published = now - datetime.timedelta(seconds=13 * n)
+            path = published.strftime("/%Y/%m/%d/") + f"p{n}/"
+            html = CONTENT.format(n=n)
+            fields = {"published": published, "created_at": published, "slug": f"p{n}", "path": path}
+            posts.append(Post(blog=blog, kind="note", content=f"Post {n}", content_html=html, **fields))
+        Post.objects.bulk_create(posts, batch_size=2000)
+        permalinks[username] = posts[count // 2].path
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return permalinks
+
+
+def cases(permalinks: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(label, host, path) for every page of every blog."""
+    return [
+        (f"{page}:{count}", f"{username}.{DOMAIN}", path or permalinks[username])
+        for username, count in BLOGS
+        for page, path in PAGES.items()
+    ]
+
+
+def measure(client, host: str, path: str, requests: int, warmup: int) -> tuple[float, float, int]:
+    """CPU and wall-clock milliseconds per request (wall includes the database's time), and queries."""
+    from django.db import connection
+
+    for _ in range(warmup):
+        assert client.get(path, HTTP_HOST=host).status_code == 200, (host, path)
+    queries = []  # counted by a wrapper: the test client's request_started signal resets connection.queries
+    with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+        client.get(path, HTTP_HOST=host)
+    gc.collect()
+    started, wall = time.process_time(), time.perf_counter()
+    for _ in range(requests):
+        client.get(path, HTTP_HOST=host)
+    cpu, wall = time.process_time() - started, time.perf_counter() - wall
+    return cpu * 1000 / requests, wall * 1000 / requests, len(queries)
+
+
+def profile(client, host: str, path: str, requests: int) -> None:
+    from pyinstrument import Profiler
+
+    for _ in range(20):
+        client.get(path, HTTP_HOST=host)
+    with Profiler(interval=0.0002) as profiler:
+        for _ in range(requests):
+            client.get(path, HTTP_HOST=host)
+    print(profiler.output_text(unicode=True, color=False, show_all=os.environ.get("PROFILE_ALL") == "1"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests per page first")
+    parser.add_argument("--save", help="write the figures to this JSON file")
+    parser.add_argument("--compare", help="print after ÷ before against figures saved with --save")
+    parser.add_argument("--profile", help="profile one case (e.g. home:10000) instead of measuring")
+    parser.add_argument("--only", help="measure only cases whose label contains this")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        setup_django(tmp)
+        from django.test import Client
+
+        drop = test_database(tmp)
+        try:
+            all_cases = cases(seed())
+            client = Client()
+            if args.profile:
+                _label, host, path = next(c for c in all_cases if c[0] == args.profile)
+                profile(client, host, path, args.requests)
+                return
+            before = json.loads(Path(args.compare).read_text()) if args.compare else {}
+            figures = {}
+            print(
+                "| page:posts | CPU ms / request | wall ms | queries | req/s per core (CPU) "
+                "| after ÷ before (CPU) |"
+            )
+            print("|---|---:|---:|---:|---:|---:|")
+            for label, host, path in all_cases:
+                if args.only and args.only not in label:
+                    continue
+                ms, wall, queries = measure(client, host, path, args.requests, args.warmup)
+                figures[label] = {"ms": ms, "wall_ms": wall, "queries": queries}
+                ratio = f"{ms / before[label]['ms']:.2f}" if label in before else "–"
+                print(
+                    f"| {label} | {ms:.2f} | {wall:.2f} | {queries} | {1000 / ms:,.0f} | {ratio} |",
+                    flush=True,
+                )
+            if args.save:
+                Path(args.save).write_text(json.dumps(figures, indent=2))
+        finally:
+            drop()
+
+
+if __name__ == "__main__":
+    main()
