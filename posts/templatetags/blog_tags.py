@@ -27,9 +27,12 @@ def discovery_link_elements(blog):
     )
 
 
-def _date(value, fmt: str) -> str:
-    """What `{{ value|date:fmt }}` prints, in the active ({% timezone %}) time zone."""
-    return dateformat.format(timezone.localtime(value), fmt) if value else ""
+def _dates(value, fmt: str) -> tuple[str, str]:
+    """What `{{ value|date:'c' }}` and `{{ value|date:fmt }}` print in the active ({% timezone %}) zone."""
+    if not value:
+        return "", ""
+    local = timezone.localtime(value)
+    return local.isoformat(), dateformat.format(local, fmt)  # isoformat() is exactly what "c" prints
 
 
 def _original(post) -> str:
@@ -44,6 +47,8 @@ def entry_context(post) -> dict:
     spent most of its template time on lookups, filters and relation managers per entry (issue 7)."""
     ctx = display_context(post)
     blog = post.blog
+    published_iso, published_text = _dates(post.published, PUBLISHED_FORMAT)
+    updated_iso, updated_text = _dates(post.updated, UPDATED_FORMAT)
     ctx.update(
         url=post.get_absolute_url(),
         has_context=any(getattr(post, name) for name in CONTEXT_FIELDS)
@@ -52,10 +57,10 @@ def entry_context(post) -> dict:
         categories=[{"url": c.get_absolute_url(), "name": c.name} for c in categories_of(post)],
         home=blog.base_url,
         author=blog.user.name,
-        published_iso=_date(post.published, "c"),
-        published_text=_date(post.published, PUBLISHED_FORMAT),
-        updated_iso=_date(post.updated, "c"),
-        updated_text=_date(post.updated, UPDATED_FORMAT),
+        published_iso=published_iso,
+        published_text=published_text,
+        updated_iso=updated_iso,
+        updated_text=updated_text,
         original=_original(post),
     )
     return ctx
