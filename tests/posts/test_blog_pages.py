@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import mf2py
 import pytest
 
+from posts import selectors
 from posts.images import process_image
 from posts.services import NewPhoto, delete_post, undelete_post
 from tests.conftest import jpeg_bytes
@@ -168,6 +171,19 @@ def test_archive_by_month(alice, make_post, blog_client):
     assert b"March 2024" in archive.content and b"May 2024" in archive.content
     found = entries(parse(blog_client(alice).get("/2024/03/")))
     assert [e["properties"]["content"][0]["value"] for e in found] == ["Old post"]
+
+
+def test_archive_months_are_newest_first_with_counts_in_the_blogs_time_zone(alice, make_post):
+    """Months come newest first across years; a post late on Dec 31 UTC counts in January in Tokyo."""
+    alice.blog.timezone = "Asia/Tokyo"
+    alice.blog.save()
+    for published in ("2023-11-02T10:00", "2024-03-05T10:00", "2024-03-06T10:00", "2023-12-31T20:00"):
+        make_post(alice, "Post", published=f"{published}:00+00:00")
+    assert selectors.months_with_posts(alice.blog) == [
+        (datetime.date(2024, 3, 1), 2),
+        (datetime.date(2024, 1, 1), 1),
+        (datetime.date(2023, 11, 1), 1),
+    ]
 
 
 def test_posts_of_other_blogs_never_show(alice, bob, make_post, blog_client):
