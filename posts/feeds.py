@@ -8,6 +8,7 @@ with every photo appended as <img alt>, so a reader never needs to visit the pag
 from __future__ import annotations
 
 import datetime
+import io
 import mimetypes
 from dataclasses import dataclass
 from typing import Any
@@ -106,14 +107,25 @@ class _UntitledItem:
         return getattr(self._handler, name)
 
 
-class RssGenerator(Rss201rev2Feed):
+class _OneWrite:
+    """Builds the document in memory and hands the response one write: Django's XML writer otherwise
+    sends each of the ~40 pieces of every item through HttpResponse.write (issue 7)."""
+
+    def write(self, outfile, encoding: str) -> None:
+        buffer = io.StringIO()
+        super().write(buffer, encoding)
+        # The same errors= as the writer's own TextIOWrapper around a binary output.
+        outfile.write(buffer.getvalue().encode(encoding, "xmlcharrefreplace"))
+
+
+class RssGenerator(_OneWrite, Rss201rev2Feed):
     """Notes go out without a title (https://www.rssboard.org/rss-specification#hrelementsOfLtitemgt)."""
 
     def add_item_elements(self, handler, item: dict[str, Any]) -> None:
         super().add_item_elements(handler if item["title"] else _UntitledItem(handler), item)
 
 
-class AtomGenerator(Atom1Feed):
+class AtomGenerator(_OneWrite, Atom1Feed):
     """Full HTML in <content> (Django's Atom1Feed would put it in <summary>) and <updated> on every entry."""
 
     def add_item_elements(self, handler, item: dict[str, Any]) -> None:

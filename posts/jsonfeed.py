@@ -32,7 +32,8 @@ class JsonFeed(SyndicationFeed):
     content_type = f"{JSON_FEED_CONTENT_TYPE}; charset=utf-8"
 
     def write(self, outfile, encoding: str) -> None:
-        json.dump(self.as_dict(), outfile, ensure_ascii=False, indent=2)
+        # One write: json.dump() would send every token through HttpResponse.write.
+        outfile.write(json.dumps(self.as_dict(), ensure_ascii=False, indent=2))
 
     def as_dict(self) -> dict[str, Any]:
         """The top-level object (§top-level); `items` is required even when empty."""
