@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
+from accounts import blog_cache
 from accounts.urls_util import blog_base_url, subdomain_host
 from accounts.usernames import MAX_LENGTH, validate_username
 from microhost import page_cache
@@ -91,6 +92,14 @@ class Blog(models.Model):
         return self.custom_domain or subdomain_host(self.subdomain)
 
     @property
+    def served_hosts(self) -> set[str]:
+        """Every host answering for this blog now, and those it had when loaded (a save may move it)."""
+        hosts = {subdomain_host(self.subdomain), *getattr(self, "_loaded_hosts", ())}
+        if self.custom_domain:
+            hosts.add(self.custom_domain)
+        return hosts
+
+    @property
     def base_url(self) -> str:
         """Absolute URL of the blog's home, without trailing slash."""
         return blog_base_url(self.host, custom=bool(self.custom_domain))
@@ -107,6 +116,7 @@ class Blog(models.Model):
         self.changed_at = dj_timezone.now()
         Blog.objects.filter(pk=self.pk).update(changed_at=self.changed_at)
         page_cache.blog_changed(self)
+        blog_cache.forget(self.served_hosts)
 
 
 def new_domain_token() -> str:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from accounts import blog_cache
 from accounts.models import Blog
 
 
 def blog_for_host(host: str) -> tuple[Blog, str] | None:
-    """The blog served at `host` and the host it should be served on, or None (one query)."""
+    """The blog served at `host` and the host it should be served on, or None (one query, or none
+    while the blog is cached: accounts/blog_cache.py)."""
+    return blog_cache.cached(host, lambda: _blog_for_host(host))
+
+
+def _blog_for_host(host: str) -> tuple[Blog, str] | None:
     suffix = "." + settings.MICROHOST_DOMAIN
     blogs = Blog.objects.select_related("user")
     if host.endswith(suffix):

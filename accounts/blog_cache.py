@@ -1,0 +1,80 @@
+"""The blog a host serves, cached: HostRoutingMiddleware asks on every blog request (issue 7: a query
+before any view ran, a tenth of a Micropub create).
+
+Each host has a generation token, replaced after the commit of any change to its blog or the blog's
+owner (`forget`). An entry is stored with the token read *before* its row was read, and served only
+while that token is current, so a row read before a change is never served after the change
+committed, whatever the timing of readers and writers. A missing token (flushed, evicted) is made
+anew, which orphans every older entry. Entries also expire after ENTRY_TTL. Unknown hosts are never
+cached (a new blog needs no invalidation).
+
+Like the page cache, this needs a cache every web and worker process shares (Redis): it is on when
+MICROHOST_PAGE_CACHE is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+from microhost import page_cache
+
+ENTRY_TTL = 60  # seconds; bounds what a change made outside Django (SQL by hand) leaves cached
+T = TypeVar("T")
+
+
+def _token_key(host: str) -> str:
+    return f"bh:t:{host}"
+
+
+def _entry_key(host: str) -> str:
+    return f"bh:e:{host}"
+
+
+def cached(host: str, load: Callable[[], T | None]) -> T | None:
+    """What `load()` returns for `host`, from the cache while no change to it has committed since."""
+    if not page_cache.enabled():
+        return load()
+    token_key, entry_key = _token_key(host), _entry_key(host)
+    found = cache.get_many([token_key, entry_key])
+    token, entry = found.get(token_key), found.get(entry_key)
+    if token is not None and entry is not None and entry[0] == token:
+        return entry[1]
+    if token is None:
+        token = uuid.uuid4().hex
+        if not cache.add(token_key, token, timeout=None):
+            token = cache.get(token_key)  # another request made one first (or it was replaced)
+    value = load()
+    if value is not None and token is not None:
+        cache.set(entry_key, (token, value), ENTRY_TTL)
+    return value
+
+
+def forget(hosts: Iterable[str]) -> None:
+    """Whatever is cached for these hosts is not served from now, nor once the transaction commits."""
+    if not page_cache.enabled():
+        return
+    keys = [_token_key(host) for host in hosts]
+
+    def replace() -> None:
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+
+    # Now too, as page_cache.blog_changed does: without a commit (a rollback, a test's transaction)
+    # the next request reads what the row says. Entries cached before the commit lose at the commit.
+    replace()
+    transaction.on_commit(replace)
+
+
+def forget_owner(user_id: int) -> None:
+    """The owner's row is cached with their blog: a saved user (login, settings) is a change too."""
+    if not page_cache.enabled():
+        return
+    from accounts.models import Blog
+
+    blog = Blog.objects.filter(user_id=user_id).first()
+    if blog is not None:
+        forget(blog.served_hosts)
