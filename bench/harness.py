@@ -260,13 +260,21 @@ def start_gunicorn(env: dict, *, workers: int = 2, extra: tuple[str, ...] = ()) 
     return Server("gunicorn", port, process)
 
 
+# The worker's CPU priority, as in production (docker-compose.yml gives it cpu_shares 128 against the
+# web's 1024): on one machine, pages win the cores and jobs take what is left. BENCH_WORKER_NICE=0
+# measures the worker on an equal footing.
+WORKER_NICE = int(os.environ.get("BENCH_WORKER_NICE", "10"))
+
+
 def start_celery(env: dict, *, concurrency: int = 2, queues: str = "") -> Server:
-    """A real Celery worker (prefork, --concurrency) on the app's broker (Redis db of REDIS_URL).
+    """A real Celery worker (prefork, --concurrency) on the app's broker (Redis db of REDIS_URL), at
+    nice WORKER_NICE.
 
     Its queues are purged first, so a previous run's leftovers do not count against this one."""
     base = [str(VENV_BIN / "celery"), "-A", "microhost"]
     subprocess.run([*base, "purge", "-f"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
-    args = [*base, "worker", "--concurrency", str(concurrency), "--loglevel", "WARNING", "--without-gossip"]
+    args = ["nice", "-n", str(WORKER_NICE), *base, "worker", "--concurrency", str(concurrency)]
+    args += ["--loglevel", "WARNING", "--without-gossip"]
     args += ["--without-mingle", "--prefetch-multiplier", "1"]
     if queues:
         args += ["-Q", queues]
