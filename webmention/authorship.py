@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import mf2py
-
 from microhost.sanitize import plain_text
 from webmention.interpret import Author, first, http_url, parent_feed, text
+from webmention.mf2 import parse_mf2
 
 # Author pages are small; a page that needs more than this is not worth reading for a name.
 AUTHOR_PAGE_MAX_BYTES = 512 * 1024
@@ -60,7 +59,7 @@ def _from_author_page(page_url: str, parsed: dict, fetch_page: PageFetcher) -> A
     page = fetch_page(page_url)
     if page is not None:
         html, final_url = page
-        card = _card_on_author_page(mf2py.parse(doc=html, url=final_url), page_url)
+        card = _card_on_author_page(parse_mf2(html, final_url), page_url)
         if card is not None:
             return card_author(card)
     for card in _cards(parsed):

@@ -82,8 +82,11 @@ def http_links(html: str, base_url: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def body_links_to(content: str, content_type: str, final_url: str, target: str) -> bool:
-    """Does the source body link to target exactly? HTML by href/src, JSON by value, text by substring."""
+def body_links_to(
+    content: str, content_type: str, final_url: str, target: str, *, links: ParsedLinks | None = None
+) -> bool:
+    """Does the source body link to target exactly? HTML by href/src, JSON by value, text by substring.
+    `links`: the body's ParsedLinks when the caller has them already (one parse per verification)."""
     kind = content_type.split(";")[0].strip().lower()
     if kind == "application/json" or kind.endswith("+json"):
         try:
@@ -92,7 +95,7 @@ def body_links_to(content: str, content_type: str, final_url: str, target: str) 
             return False
     if kind == "text/plain":
         return target in content
-    return target in ParsedLinks(content, final_url).links
+    return target in (links or ParsedLinks(content, final_url)).links
 
 
 def _json_strings(value: object) -> set[str]:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import Resolver404, resolve
 
@@ -28,6 +28,17 @@ def local_blog(url: str) -> Blog | None:
         return None
     match = blog_for_host(parts.hostname.lower().rstrip("."))
     return match[0] if match else None
+
+
+def may_be_local(host: str, *, on_custom_domain: bool) -> bool:
+    """Could a blog of ours serve this host: a platform subdomain, or a custom domain a query found
+    (custom_domain_exists, folded into that query) — else no need for local_blog's query."""
+    return on_custom_domain or host.endswith("." + settings.MICROHOST_DOMAIN)
+
+
+def custom_domain_exists(host: OuterRef) -> Exists:
+    """Does a blog claim this host (a column of the outer query) as its custom domain?"""
+    return Exists(Blog.objects.filter(custom_domain=host))
 
 
 def served_at(blog: Blog, url: str) -> bool:

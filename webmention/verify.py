@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime
 import random
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-import mf2py
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef
 from django.utils import timezone
 
 from microhost.fetch import ConnectFailed, FetchError, FetchTimeout, Response, fetch
@@ -20,7 +20,8 @@ from webmention import moderation
 from webmention.authorship import AUTHOR_PAGE_MAX_BYTES, find_author
 from webmention.html_links import ParsedLinks, body_links_to
 from webmention.interpret import Author, Interpretation, first_entry, interpret
-from webmention.local import LocalPage, local_blog, local_get
+from webmention.local import LocalPage, custom_domain_exists, local_blog, local_get, may_be_local
+from webmention.mf2 import parse_mf2
 from webmention.models import Received
 
 SOURCE_MAX_BYTES = 1024 * 1024  # Webmention §3.2.2 suggests reading the first 1 MB
@@ -28,6 +29,17 @@ SOURCE_TIMEOUT = 10.0
 ACCEPT = "text/html, application/xhtml+xml;q=0.9, application/json;q=0.8, text/plain;q=0.7, */*;q=0.1"
 MAX_ATTEMPTS = 5
 LEASE = datetime.timedelta(minutes=10)  # a claimed row is retried by the sweep after this
+# What a verification reads of the row (the rest, e.g. the old content, is only ever overwritten).
+CLAIMED_FIELDS = [
+    "blog", "post", "source", "target", "source_host", "state", "attempts", "next_attempt_at", "error",
+    "approved", "verified_at",
+]  # fmt: skip
+# What a verification writes (the claim has written attempts): an UPDATE of these columns only.
+GONE_FIELDS = ["state", "error", "approved"]
+STORED_FIELDS = [
+    *GONE_FIELDS, "kind", "content_html", "title", "url", "author_name", "author_url", "author_photo",
+    "rsvp", "reply_to", "published", "verified_at", "next_attempt_at",
+]  # fmt: skip
 
 
 @dataclass
@@ -35,9 +47,10 @@ class RetryLater(Exception):
     reason: str
 
 
-def get_page(url: str, *, max_bytes: int = SOURCE_MAX_BYTES) -> Response | LocalPage:
-    """GET a source or author page: in-process for our own blogs, else the safe fetcher."""
-    blog = local_blog(url)
+def get_page(url: str, *, max_bytes: int = SOURCE_MAX_BYTES, local: bool = True) -> Response | LocalPage:
+    """GET a source or author page: in-process for our own blogs, else the safe fetcher.
+    local=False: the caller knows no blog of ours serves it (no host lookup)."""
+    blog = local_blog(url) if local else None
     if blog is not None:
         return local_get(blog, url)
     try:
@@ -56,8 +69,9 @@ def _author_page(url: str) -> tuple[str, str] | None:
 
 def claim(received_id: int) -> Received | None:
     """Take a due pending row for this worker: one conditional UPDATE (a concurrent claim re-checks
-    the WHERE after the row lock and finds it leased), then the row with its blog, post and the
-    owner's preferences in one query."""
+    the WHERE after the row lock and finds it leased), then the row with its blog, the owner's
+    preferences, the post's path (for the target's canonical URL) and whether the source's host is
+    a custom domain of ours, in one query."""
     now = timezone.now()
     leased = (
         Received.objects.filter(pk=received_id)
@@ -66,17 +80,19 @@ def claim(received_id: int) -> Received | None:
     )
     if not leased:
         return None
-    rows = Received.objects.select_related("blog__webmention_preferences", "post").filter(pk=received_id)
-    row = next(iter(rows), None)  # no ORDER BY, one join fewer: the post's blog is the row's blog
-    if row is not None and row.post is not None:
-        row.post.blog = row.blog
-    return row
+    rows = Received.objects.select_related("blog__webmention_preferences").only(*CLAIMED_FIELDS)
+    rows = rows.annotate(
+        post_path=F("post__path"), source_on_custom_domain=custom_domain_exists(OuterRef("source_host"))
+    )
+    rows = rows.filter(pk=received_id)
+    return next(iter(rows), None)  # no ORDER BY
 
 
 def _targets(row: Received) -> set[str]:
     found = {row.target.split("#")[0]}
     if row.post_id:
-        found.add(row.post.get_absolute_url())
+        if row.post_path:  # the post's get_absolute_url(), without loading the post
+            found.add(row.blog.absolute(row.post_path))
     else:
         found |= {row.blog.base_url + "/", row.blog.base_url}
     return found
@@ -86,13 +102,15 @@ def read_source(row: Received, page: Response | LocalPage) -> Interpretation | N
     """The interpretation of a source that links to the target, or None when it does not (any more)."""
     content_type = page.headers.get("Content-Type", "text/html")
     is_html = "html" in content_type.lower() or not content_type
-    if page.status_code == 410 or (is_html and ParsedLinks(page.text, page.url).gone):
+    if page.status_code == 410:
         return None
-    if not 200 <= page.status_code < 300:
+    body = page.text  # decoded once
+    links = ParsedLinks(body, page.url) if is_html else None  # read once: the 410 meta and the link
+    if (links is not None and links.gone) or not 200 <= page.status_code < 300:
         return None
-    if not body_links_to(page.text, content_type, page.url, row.target):
-        return None
-    parsed = mf2py.parse(doc=page.text, url=page.url) if is_html else {"items": []}
+    if not body_links_to(body, content_type, page.url, row.target, links=links):
+        return None  # no mf2 parse for a source that does not link
+    parsed = parse_mf2(body, page.url) if is_html else {"items": []}
     entry = first_entry(parsed) or {"type": ["h-entry"], "properties": {}}
     author = find_author(parsed, entry, source=row.source, fetch_page=_author_page)
     if not (entry.get("properties") or {}):
@@ -128,7 +146,8 @@ def verify_received(received_id: int) -> Received | None:
         return None
     was_visible = row.approved
     try:
-        found = read_source(row, get_page(row.source))
+        local = may_be_local(row.source_host, on_custom_domain=row.source_on_custom_domain)
+        found = read_source(row, get_page(row.source, local=local))
     except RetryLater as exc:
         return _retry_or_reject(row, exc.reason)
     except FetchError as exc:
@@ -137,9 +156,10 @@ def verify_received(received_id: int) -> Received | None:
         _gone(row, row.error or "The source does not link to the target.")
     else:
         _store(row, found)
-    with transaction.atomic():
-        row.save()
-        if was_visible or row.state == Received.State.ACCEPTED:
+    shown_changed = was_visible or row.state == Received.State.ACCEPTED
+    with transaction.atomic() if shown_changed else nullcontext():  # the row and the blog's pages
+        row.save(update_fields=STORED_FIELDS if found is not None else GONE_FIELDS)
+        if shown_changed:
             row.blog.touch()
     return row
 

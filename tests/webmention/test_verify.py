@@ -292,10 +292,25 @@ def test_oversized_source_is_rejected(site, post):
 
 
 def test_verification_costs_a_few_queries(site, post, django_assert_max_num_queries):
-    """Claim (one UPDATE), the row with blog, post and preferences (one query), the source's host
-    lookup, and the save with the blog's touch in one transaction: issue 7's budget for ≥ 100/s."""
+    """Claim (one UPDATE), the row with blog, preferences, the post's path and whether the source's host
+    is a custom domain of ours (one query), and the save with the blog's touch in one transaction
+    (BEGIN, two UPDATEs, COMMIT): issue 7's budget for ≥ 100/s."""
     preferences_for(post.blog)  # an existing blog has its row; the first verification creates it
     site.pages["/reply"] = Page(reply_page(post.get_absolute_url()))
     row = accept_webmention(blog=post.blog, source=site.url("/reply"), target=post.get_absolute_url())
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         assert verify_received(row.pk).state == "accepted"
+
+
+def test_a_source_on_a_custom_domain_of_ours_is_read_in_process(alice, bob, make_post, network):
+    """A source at a custom domain of one of our blogs is rendered in-process (the claim tells): no dial."""
+    bob.blog.custom_domain = "bob.example"
+    bob.blog.save(update_fields=["custom_domain"])
+    original = make_post(alice, "Alice's thought")
+    reply = make_post(bob, "Agreed, from my own domain", in_reply_to=original.get_absolute_url())
+    target = original.get_absolute_url()
+    row = accept_webmention(blog=alice.blog, source=reply.get_absolute_url(), target=target)
+    assert row.source_host == "bob.example"
+    row = verify_received(row.pk)
+    assert (row.state, row.kind, row.author_name) == ("accepted", "reply", "bob")
+    assert network.dials == []
