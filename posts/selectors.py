@@ -17,6 +17,7 @@ from django.http import Http404
 
 from accounts.models import Blog
 from posts.models import Category, Photo, Post
+from webmention.selectors import has_visible_responses
 
 # Where blog_posts() keeps a post's photos and categories (see photos_of / categories_of).
 PHOTOS_ATTR = "loaded_photos"
@@ -85,7 +86,8 @@ def category_or_404(blog: Blog, slug: str) -> Category:
 
 def post_at_path(blog: Blog, path: str) -> Post | None:
     """The post with this permalink, deleted or not (the view answers 410 for deleted ones)."""
-    found = blog_posts(Post.objects.for_blog(blog).filter(path=path)[:1], blog)
+    queryset = Post.objects.for_blog(blog).filter(path=path).annotate(has_responses=has_visible_responses())
+    found = blog_posts(queryset[:1], blog)
     return found[0] if found else None
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
+
 from accounts.models import Blog
 from posts.models import Post
 from webmention.models import Outgoing, Received
@@ -57,8 +59,16 @@ def _thread(rows: list[Received]) -> list[Reply]:
     return top
 
 
+def has_visible_responses() -> Exists:
+    """Annotates posts with whether responses_for() would find anything, so a permalink without
+    responses (most of them) costs no query of its own (issue 7)."""
+    return Exists(Received.objects.visible().filter(post=OuterRef("pk")))
+
+
 def responses_for(post: Post) -> Responses:
-    """Everything shown under a post, oldest first, in one query."""
+    """Everything shown under a post, oldest first, in one query (none if annotated as having none)."""
+    if getattr(post, "has_responses", True) is False:
+        return Responses()
     rows = list(Received.objects.visible().filter(post=post).order_by("published", "received_at", "id"))
     found = Responses()
     threaded = []

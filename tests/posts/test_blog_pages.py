@@ -11,6 +11,7 @@ from posts import selectors
 from posts.images import process_image
 from posts.services import NewPhoto, delete_post, undelete_post
 from tests.conftest import jpeg_bytes
+from webmention.models import Received
 
 pytestmark = pytest.mark.django_db
 
@@ -281,8 +282,23 @@ def test_page_shows_each_posts_own_photos_and_categories(alice, make_post, blog_
     assert [p["alt"] for p in found["Pictured"]["photo"]] == ["first", "second"]
 
 
+@pytest.mark.parametrize(("state", "approved", "shown"), [("held", False, False), ("accepted", True, True)])
+def test_permalink_reads_responses_only_when_some_would_show(
+    alice, make_post, blog_client, django_assert_num_queries, state, approved, shown
+):
+    """A held response neither shows nor costs a query; an accepted one shows (one query for them)."""
+    post = make_post(alice, "Respond")
+    Received.objects.create(
+        post=post, blog=alice.blog, source="https://site.example/r", source_host="site.example", kind="reply",
+        author_name="Person", content_html="<p>Hi</p>", state=state, approved=approved,
+    )  # fmt: skip
+    with django_assert_num_queries(3 if shown else 2):  # host, post (+ its responses)
+        body = blog_client(alice).get(post.path).content.decode()
+    assert ('id="responses"' in body) is shown
+
+
 def test_permalink_uses_bounded_queries(alice, make_post, blog_client, django_assert_max_num_queries):
     """A permalink is a fixed handful of queries."""
     post = make_post(alice, "One", category=["a", "b", "c"])
-    with django_assert_max_num_queries(4):  # host, post, categories, webmention responses (issue 4)
+    with django_assert_max_num_queries(3):  # host, post (and whether it has responses), categories
         assert blog_client(alice).get(post.path).status_code == 200
