@@ -7,10 +7,12 @@ def webmention_links(blog) -> list[tuple[str, str, str]]:
 
 
 def send_on_change(sender, post, action: str, **kwargs) -> None:
-    """posts.signals.post_changed (sent after commit): queue the sending job for this post."""
-    from webmention.send import enqueue_post
+    """posts.signals.post_changed (sent after commit): queue the sending job for this post, unless it
+    links nowhere and never did (most notes: no job, no worker time)."""
+    from webmention.send import enqueue_post, has_anything_to_send
 
-    enqueue_post(post.pk)
+    if has_anything_to_send(post, created=action == "created"):
+        enqueue_post(post.pk)
 
 
 class WebmentionConfig(AppConfig):

@@ -41,6 +41,15 @@ def is_public(post: Post) -> bool:
     return bool(live) and post.visibility != Post.Visibility.PRIVATE
 
 
+def has_anything_to_send(post: Post, *, created: bool = False) -> bool:
+    """Does a change to this post need the sending job? Links to announce now (a public post's content
+    links and in-reply-to/like-of/…), or targets told before: an edit or delete that removed every link
+    still re-sends to them (§3.1.4). A post just created has told no one yet: no query for that."""
+    if is_public(post) and links_of(post):
+        return True
+    return not created and Outgoing.objects.filter(post_id=post.pk).exists()
+
+
 def queue_post(post_id: int) -> list[int]:
     """(Re)send for a post: its links now plus every target sent to before. Returns the row ids."""
     post = Post.objects.select_related("blog").filter(pk=post_id).first()

@@ -6,6 +6,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from posts.models import Post
 from posts.services import delete_post, update_post
 from tests.webmention.conftest import Page
 from webmention.models import Outgoing, Received
@@ -36,17 +37,59 @@ def sent_targets(site) -> list[str]:
     return [parse_qs(r.body.decode())["target"][0] for r in site.posts_to("/endpoint")]
 
 
+def jobs_queued(capture, change) -> int:
+    """How many webmention jobs change() queues: its commit hooks run (post_changed is sent from one),
+    and the webmention hooks they register in turn are counted."""
+    with capture() as outer:
+        post = change()
+    with capture() as inner:
+        for callback in outer:
+            callback()  # the commit happens: post_changed reaches webmention.apps.send_on_change
+    assert post is not None
+    return len([callback for callback in inner if callback.__module__.startswith("webmention.")])
+
+
 def test_post_changed_queues_a_job_after_commit(alice, make_post, django_capture_on_commit_callbacks):
-    """The post's own on-commit signal makes our receiver register one more on-commit job, nothing sooner."""
-    with django_capture_on_commit_callbacks() as outer:
-        make_post(alice, "hello")
-    # posts' post_changed, sent after commit (with the page cache on, its own hook comes too)
-    outer = [callback for callback in outer if callback.__module__ != "microhost.page_cache"]
-    assert len(outer) == 1
-    with django_capture_on_commit_callbacks() as inner:
-        outer[0]()  # the commit happens: post_changed reaches webmention.apps.send_on_change
-    # send_post.delay, itself deferred to the end of any surrounding transaction (other apps add their own)
-    assert len([callback for callback in inner if callback.__module__.startswith("webmention.")]) == 1
+    """A post that links somewhere: the post's own on-commit signal queues one job, nothing sooner."""
+    capture = django_capture_on_commit_callbacks
+    assert jobs_queued(capture, lambda: make_post(alice, "see [this](https://else.example/a)")) == 1
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [{"in_reply_to": "https://else.example/a"}, {"like_of": "https://else.example/a"}],
+)
+def test_a_response_without_content_links_is_sent(
+    alice, make_post, properties, django_capture_on_commit_callbacks
+):
+    """in-reply-to/like-of name a target of their own: a job even with plain content."""
+    assert jobs_queued(django_capture_on_commit_callbacks, lambda: make_post(alice, "yes", **properties)) == 1
+
+
+def test_a_post_that_links_nowhere_queues_no_job(alice, make_post, django_capture_on_commit_callbacks):
+    """A note without links, created, edited or deleted, never told anyone: no job at all (issue 7)."""
+    capture = django_capture_on_commit_callbacks
+    post = make_post(alice, "just a thought")
+    assert jobs_queued(capture, lambda: make_post(alice, "another thought")) == 0
+    assert jobs_queued(capture, lambda: update_post(post=post, properties={"content": ["edited"]})) == 0
+    assert jobs_queued(capture, lambda: delete_post(post=post)) == 0
+
+
+def test_removing_every_link_still_resends(alice, make_post, django_capture_on_commit_callbacks):
+    """An edit (or delete) of a post that sent before but links nowhere now re-sends: the old targets
+    must hear that the link is gone (§3.1.4)."""
+    capture = django_capture_on_commit_callbacks
+    post = make_post(alice, "see [this](https://else.example/a)")
+    assert queue_post(post.pk)  # an Outgoing row per target, as the job makes
+    assert jobs_queued(capture, lambda: update_post(post=post, properties={"content": ["no links"]})) == 1
+    assert jobs_queued(capture, lambda: delete_post(post=Post.objects.get(pk=post.pk))) == 1
+
+
+def test_private_posts_queue_no_job(alice, make_post, django_capture_on_commit_callbacks):
+    """A private post announces nothing, so it needs no job either."""
+    capture = django_capture_on_commit_callbacks
+    created = lambda: make_post(alice, "[a](https://else.example/a)", visibility="private")  # noqa: E731
+    assert jobs_queued(capture, created) == 0
 
 
 def test_update_sends_to_new_and_removed_targets(target_site, alice, make_post):
