@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
 from posts.models import Category, Photo, Post
+from posts.selectors import CATEGORIES_ATTR, PHOTOS_ATTR
 from timeline import cursor as keyset
 from timeline.imports import may_syndicate
-from timeline.models import FeaturedPost, Follow, Mute, TimelineItem
+from timeline.models import FeaturedPost, FeedEntry, Follow, Mute, TimelineItem
 
 __all__ = ["conversation", "discover_page", "follows_of", "mentions_page", "may_syndicate", "timeline_page"]
 
 PAGE_SIZE = 20
+_CategoryLink = Post.categories.through
 # Other apps add mentions (received webmentions, issue 4) with register_mentions(provider):
 # provider(user, limit) -> list of objects with .published (datetime) and a template-ready shape
 # (.author_name, .author_url, .url, .content_html, .kind). They are merged into the Mentions page.
@@ -36,10 +39,11 @@ def register_conversation(provider: Callable[[Post], list]) -> None:
 def timeline_page(user: User, *, cursor: str = "", limit: int = PAGE_SIZE) -> tuple[list[TimelineItem], str]:
     """The user's materialised timeline, newest first, muted sources hidden; a fixed number of queries.
 
-    Four: the user's mutes, the items joined to their posts (with blog and author) and feed entries,
-    then the posts' categories and photos. Mutes are read first (a short list) rather than excluded by
-    subqueries, and posts come in the items' own query: each query Django builds costs more CPU here
-    than PostgreSQL spends answering it (scenario 1 of bench/README.md).
+    Two when no item has photos, categories or a feed entry: the user's mutes (a short list, cheaper than
+    excluding by subqueries), then the items joined to their posts, blogs and authors, each item saying
+    whether its post has photos or categories. Photos, categories and feed entries are read only when
+    some item on the page has them, into the lists posts.selectors.photos_of()/categories_of() read.
+    Each query Django builds costs more CPU here than PostgreSQL spends answering it (issue 7, scenario 1).
     """
     muted_blogs, muted_feeds = muted_ids(user)
     items = TimelineItem.objects.filter(user=user)
@@ -47,12 +51,38 @@ def timeline_page(user: User, *, cursor: str = "", limit: int = PAGE_SIZE) -> tu
         items = items.exclude(blog__in=muted_blogs)
     if muted_feeds:
         items = items.exclude(feed__in=muted_feeds)
-    items = items.select_related("entry__feed", "post__blog__user").prefetch_related(
-        # Categories and photos build URLs from their blog: load it in the same prefetch query.
-        Prefetch("post__categories", queryset=Category.objects.select_related("blog")),
-        Prefetch("post__photos", queryset=Photo.objects.select_related("blog")),
+    items = items.select_related("post__blog__user").annotate(
+        has_photos=Exists(Photo.objects.filter(post=OuterRef("post_id"))),
+        has_categories=Exists(_CategoryLink.objects.filter(post=OuterRef("post_id"))),
     )
-    return keyset.page(items, cursor, limit)
+    rows, next_cursor = keyset.page(items, cursor, limit)
+    _load_entries(rows)
+    _load_photos_and_categories(rows)
+    return rows, next_cursor
+
+
+def _load_entries(items: list[TimelineItem]) -> None:
+    if ids := [item.entry_id for item in items if item.entry_id]:
+        entries = FeedEntry.objects.select_related("feed").in_bulk(ids)
+        for item in items:
+            if item.entry_id:
+                item.entry = entries[item.entry_id]
+
+
+def _load_photos_and_categories(items: list[TimelineItem]) -> None:
+    photos: dict[int, list[Photo]] = defaultdict(list)
+    categories: dict[int, list[Category]] = defaultdict(list)
+    if ids := [item.post_id for item in items if item.has_photos]:
+        for photo in Photo.objects.filter(post__in=ids).select_related("blog"):
+            photos[photo.post_id].append(photo)
+    if ids := [item.post_id for item in items if item.has_categories]:
+        links = _CategoryLink.objects.filter(post__in=ids).select_related("category__blog")
+        for link in links.order_by("category__name", "category_id"):
+            categories[link.post_id].append(link.category)
+    for item in items:
+        if item.post_id:
+            setattr(item.post, PHOTOS_ATTR, photos[item.post_id])
+            setattr(item.post, CATEGORIES_ATTR, categories[item.post_id])
 
 
 def mentions_query(user: User):

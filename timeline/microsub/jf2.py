@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from microhost.sanitize import plain_text
 from posts.models import Post
+from posts.selectors import categories_of, photos_of
 from timeline.models import FeedEntry, TimelineItem
 
 
@@ -23,8 +24,8 @@ def post_jf2(post: Post) -> dict:
         "content": {"html": post.content_html, "text": plain_text(post.content_html)}
         if post.content_html
         else {},
-        "photo": [photo.url for photo in post.photos.all()],
-        "category": [category.name for category in post.categories.all()],
+        "photo": [photo.url for photo in photos_of(post)],
+        "category": [category.name for category in categories_of(post)],
         "in-reply-to": [post.in_reply_to] if post.in_reply_to else [],
         "like-of": [post.like_of] if post.like_of else [],
         "repost-of": [post.repost_of] if post.repost_of else [],
