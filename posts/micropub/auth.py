@@ -45,8 +45,8 @@ def caller(request: HttpRequest, form_tokens: Sequence[str] = ()) -> AccessToken
     raw = from_header if from_header is not None else from_body
     if raw is None:
         raise MicropubError("unauthorized", "An access token is required.", status=401)
-    token = authenticate(raw)
-    if token is None or not token.user.is_active:
+    token = authenticate(raw, blog=request.blog)
+    if token is None:
         raise MicropubError("invalid_token", "The access token is not valid.", status=401)
     if token.blog_id != request.blog.pk:
         raise MicropubError("forbidden", "This token belongs to another blog.", status=403)

@@ -6,6 +6,8 @@ import json
 import logging
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tokens import mint_token, revoke
 from posts.models import Post
@@ -137,3 +139,16 @@ def test_tokens_never_logged(alice, blog_client, token, caplog):
         form(blog_client(alice), "h=entry&content=x", "wrong-token-value")
         form(blog_client(alice), "h=entry&content=x&access_token=wrong-token-value", token)
     assert token not in caplog.text and "wrong-token-value" not in caplog.text
+
+
+def test_token_row_is_read_alone_and_a_deactivated_owner_is_refused(alice, blog_client, token):
+    """The blog's owner comes with the blog, so the token query joins no user; a deactivated owner's
+    token is still invalid_token (401)."""
+    client = blog_client(alice)
+    with CaptureQueriesContext(connection) as queries:
+        assert form(client, "h=entry&content=Alone", token).status_code == 201
+    token_queries = [q["sql"] for q in queries.captured_queries if "accounts_accesstoken" in q["sql"]]
+    assert token_queries and not [sql for sql in token_queries if "accounts_user" in sql]
+    alice.is_active = False
+    alice.save()
+    assert error_of(form(client, "h=entry&content=Gone", token), 401) == "invalid_token"
