@@ -6,7 +6,8 @@
     .venv/bin/python bench/render_pages.py --profile home:10000     # pyinstrument profile of one case
 
 A throw-away database (<db>_render_bench, or SQLite under a temporary folder) holds two blogs shaped
-like the suite's seed (bench/harness.py): 10 and 10,000 notes of ~250 characters of HTML. Each page
+like the suite's seed (bench/harness.py): 10 and 10,000 notes of ~250 characters of HTML (with
+--tagged, also two categories each and a photo on every fourth, as lived-in blogs have). Each page
 (home, permalink, archive, RSS, Atom, JSON Feed) is fetched through the whole middleware stack with
 Django's test client, page cache off, after --warmup fetches; the figure is time.process_time() per
 request over --requests requests (this process only: PostgreSQL's own CPU is not counted), and the
@@ -56,7 +57,27 @@ def test_database(tmp: str):
     return lambda: connection.creation.destroy_test_db(name, verbosity=0)
 
 
-def seed() -> dict[str, str]:
+def tag_and_illustrate(blog, posts: list) -> None:
+    """--tagged: two of five categories on every post, a (remote) photo on every fourth."""
+    from posts.models import Category, Photo, Post
+
+    categories = Category.objects.bulk_create(
+        [Category(blog=blog, name=f"Topic {n}", slug=f"topic-{n}") for n in range(5)]
+    )
+    links = [
+        Post.categories.through(post_id=post.pk, category_id=categories[(i + k) % 5].pk)
+        for i, post in enumerate(posts)
+        for k in (0, 1)
+    ]
+    Post.categories.through.objects.bulk_create(links, batch_size=5000)
+    photos = [
+        Photo(blog=blog, post=post, remote_url=f"https://img.example/{post.pk}.jpg", alt="A photo")
+        for post in posts[::4]
+    ]
+    Photo.objects.bulk_create(photos, batch_size=5000)
+
+
+def seed(tagged: bool = False) -> dict[str, str]:
     """Both blogs with bulk_create; returns each blog's permalink path (its middle post)."""
     import datetime
 
@@ -81,6 +102,8 @@ def seed() -> dict[str, str]:
             fields = {"published": published, "created_at": published, "slug": f"p{n}", "path": path}
             posts.append(Post(blog=blog, kind="note", content=f"Post {n}", content_html=html, **fields))
         Post.objects.bulk_create(posts, batch_size=2000)
+        if tagged:
+            tag_and_illustrate(blog, posts)
         permalinks[username] = posts[count // 2].path
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -135,6 +158,7 @@ def main() -> None:
     parser.add_argument("--compare", help="print after ÷ before against figures saved with --save")
     parser.add_argument("--profile", help="profile one case (e.g. home:10000) instead of measuring")
     parser.add_argument("--only", help="measure only cases whose label contains this")
+    parser.add_argument("--tagged", action="store_true", help="posts with categories and some photos")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(tmp)
@@ -142,7 +166,7 @@ def main() -> None:
 
         drop = test_database(tmp)
         try:
-            all_cases = cases(seed())
+            all_cases = cases(seed(args.tagged))
             client = Client()
             if args.profile:
                 _label, host, path = next(c for c in all_cases if c[0] == args.profile)

@@ -40,7 +40,10 @@ def _flagged(queryset):
 
 def blog_posts(queryset, blog: Blog) -> list[Post]:
     """Evaluate a queryset of `blog`'s posts with everything an h-entry or a feed item shows."""
-    posts = list(_flagged(queryset))
+    return _with_relations(list(_flagged(queryset)), blog)
+
+
+def _with_relations(posts: list[Post], blog: Blog) -> list[Post]:
     photos, categories = defaultdict(list), defaultdict(list)
     if with_photos := [post.pk for post in posts if post.has_photos]:
         for photo in Photo.objects.filter(post__in=with_photos):
@@ -72,8 +75,8 @@ def categories_of(post: Post) -> list[Category]:
 def page_of(queryset, page: int, size: int, blog: Blog) -> tuple[list[Post], bool]:
     """One page and whether another follows (fetches one extra row instead of counting)."""
     offset = (page - 1) * size
-    rows = blog_posts(queryset[offset : offset + size + 1], blog)
-    return rows[:size], len(rows) > size
+    rows = list(_flagged(queryset[offset : offset + size + 1]))
+    return _with_relations(rows[:size], blog), len(rows) > size
 
 
 def category_or_404(blog: Blog, slug: str) -> Category:
