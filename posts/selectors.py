@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 
@@ -50,10 +50,11 @@ def _with_relations(posts: list[Post], blog: Blog) -> list[Post]:
             photo.blog = blog
             photos[photo.post_id].append(photo)
     if with_categories := [post.pk for post in posts if post.has_categories]:
-        links = _CategoryLink.objects.filter(post__in=with_categories).select_related("category")
-        for link in links.order_by("category__name", "category_id"):
-            link.category.blog = blog
-            categories[link.post_id].append(link.category)
+        # One Category per (post, category) link, carrying its post's id: no link rows to build.
+        rows = Category.objects.filter(posts__in=with_categories).annotate(post_pk=F("posts__id"))
+        for category in rows.order_by("name", "id"):
+            category.blog = blog
+            categories[category.post_pk].append(category)
     for post in posts:
         post.blog = blog
         setattr(post, PHOTOS_ATTR, photos[post.pk])
