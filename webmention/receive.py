@@ -6,6 +6,7 @@ blog); the source is fetched later by the verification job (R39: 202 before any 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
@@ -70,11 +71,16 @@ def check_request(blog: Blog, source: str, target: str):
     return post, blocked
 
 
-def accept_webmention(*, blog: Blog, source: str, target: str) -> Received | None:
+def accept_webmention(
+    *, blog: Blog, source: str, target: str, queue: Callable[[int], None] | None = None
+) -> Received | None:
     """Check and store a webmention; None when the source's domain is blocked (dropped quietly).
 
     A repeat of a (source, target) that is already waiting collapses into that one pending job;
-    a repeat of a verified one re-verifies it (an update, or a delete if the link is gone)."""
+    a repeat of a verified one re-verifies it (an update, or a delete if the link is gone).
+    `queue(row_id)` queues the verification: by default once the current transaction commits; the
+    endpoint collects the id and queues it after its answer has gone out."""
+    queue = queue or enqueue_verification
     source, target = source.strip(), target.strip()
     post, blocked = check_request(blog, source, target)
     if blocked:
@@ -83,7 +89,7 @@ def accept_webmention(*, blog: Blog, source: str, target: str) -> Received | Non
     _check_quota(host)
     row = _insert_new(blog=blog, source=source, target=target, post=post, host=host)
     if row is not None:  # the usual case: one INSERT, no lock
-        enqueue_verification(row.pk)
+        queue(row.pk)
         return row
     with transaction.atomic():  # a repeat (or a race with a delete): as before, under the row's lock
         row, created = Received.objects.select_for_update().get_or_create(
@@ -95,7 +101,7 @@ def accept_webmention(*, blog: Blog, source: str, target: str) -> Received | Non
             row.state, row.attempts, row.error = Received.State.PENDING, 0, ""
             row.next_attempt_at = row.received_at = timezone.now()
             row.save(update_fields=["state", "attempts", "error", "next_attempt_at", "received_at"])
-        enqueue_verification(row.pk)
+        queue(row.pk)
     return row
 
 

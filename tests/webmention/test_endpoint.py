@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client
 
 from webmention.models import Received
@@ -211,3 +213,25 @@ def test_an_unparsable_url_is_a_400_not_a_500(client, post):
     """A source whose host part urlsplit cannot read (an unbalanced [) is refused like any bad URL."""
     response = send(client, source="http://[carol.example/r", target=post.get_absolute_url())
     assert response.status_code == 400 and Received.objects.count() == 0
+
+
+def test_the_verification_is_queued_once_the_answer_is_out(
+    alice, post, rf, django_capture_on_commit_callbacks
+):
+    """The 202 is built with nothing queued; the job is queued when the server closes the response."""
+    from webmention.views.endpoint import receive
+
+    request = rf.post("/webmention", {"source": "https://carol.example/r", "target": post.get_absolute_url()})
+    request.blog = alice.blog
+    with django_capture_on_commit_callbacks() as before_close:
+        response = receive(request)
+    assert response.status_code == 202 and before_close == []
+    assert Received.objects.get().state == "pending"  # stored first: a lost job is the sweep's
+    # As Django's test client does: the server's close must not close the test's transaction.
+    request_finished.disconnect(close_old_connections)
+    try:
+        with django_capture_on_commit_callbacks() as at_close:
+            response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    assert len(at_close) == 1

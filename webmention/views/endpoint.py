@@ -7,9 +7,27 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from webmention.models import Received
-from webmention.receive import Refused, accept_webmention
+from webmention.receive import Refused, accept_webmention, enqueue_verification
 
 ABOUT = "This is the Webmention endpoint of this blog. POST source and target (form-encoded) to it.\n"
+
+
+class Accepted(HttpResponse):
+    """202, with the verification queued only once the answer is out: the WSGI server calls close()
+    after sending the body, so the sender does not wait for the broker. The row is stored pending
+    first, so a job lost in between (a worker killed) is the beat sweep's to queue."""
+
+    def __init__(self, row_ids: list[int]) -> None:
+        super().__init__(
+            "Accepted: the source will be verified shortly.\n", status=202, content_type="text/plain"
+        )
+        self.row_ids = row_ids
+
+    def close(self) -> None:
+        for row_id in self.row_ids:  # before request_finished may close the database connection
+            enqueue_verification(row_id)
+        self.row_ids = []
+        super().close()
 
 
 @csrf_exempt  # anonymous cross-site POSTs by design; blog hosts never honour sessions (§4.4)
@@ -18,19 +36,20 @@ def receive(request: HttpRequest) -> HttpResponse:
     """202 with a status URL once stored; 400 with a plain reason (nothing stored) otherwise."""
     if request.method != "POST":
         return HttpResponse(ABOUT, content_type="text/plain; charset=utf-8")
-    blog = request.blog
+    blog, queued = request.blog, []
     try:
         row = accept_webmention(
-            blog=blog, source=request.POST.get("source", ""), target=request.POST.get("target", "")
+            blog=blog,
+            source=request.POST.get("source", ""),
+            target=request.POST.get("target", ""),
+            queue=queued.append,
         )
     except Refused as refused:
         response = HttpResponse(refused.reason + "\n", status=refused.status, content_type="text/plain")
         if refused.retry_after is not None:
             response["Retry-After"] = str(refused.retry_after)
         return response
-    response = HttpResponse(
-        "Accepted: the source will be verified shortly.\n", status=202, content_type="text/plain"
-    )
+    response = Accepted(queued)
     if row is not None:  # a blocked domain is dropped quietly: same answer, no status page
         response["Location"] = blog.absolute(row.status_path)
     return response
