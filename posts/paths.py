@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.db import connection
 from django.utils.text import slugify
 
 from microhost.sanitize import plain_text
@@ -46,9 +47,22 @@ def _taken(post: Post, day: str, slug: str) -> set[str]:
     (blog, path) index instead of filtering every post of the blog with LIKE (issue 7: 10,000 rows
     read for a blog of 10,000 posts). Only when all N are taken is the prefix searched."""
     candidates = [f"/{day}/{slug}/", *(f"/{day}/{slug}-{n}/" for n in range(2, FIRST_CANDIDATES + 1))]
-    taken = set(Post.objects.filter(blog=post.blog, path__in=candidates).values_list("path", flat=True))
+    taken = _paths_among(post.blog_id, candidates)
     if len(taken) < len(candidates):
         return taken
     return set(
         Post.objects.filter(blog=post.blog, path__startswith=f"/{day}/{slug}").values_list("path", flat=True)
     )
+
+
+def _paths_among(blog_id: int, candidates: list[str]) -> set[str]:
+    """SELECT path … WHERE blog = %s AND path IN (…), written once: the ORM spent more CPU compiling
+    this query than the database spent answering it (issue 7, a tenth of a Micropub create).
+    Identifiers come from the model's metadata; every value is a bound parameter."""
+    q, meta = connection.ops.quote_name, Post._meta
+    path, blog = q(meta.get_field("path").column), q(meta.get_field("blog").column)
+    marks = ", ".join(["%s"] * len(candidates))
+    sql = f"SELECT {path} FROM {q(meta.db_table)} WHERE {blog} = %s AND {path} IN ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [blog_id, *candidates])
+        return {row[0] for row in cursor.fetchall()}
