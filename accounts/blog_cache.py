@@ -24,6 +24,8 @@ from django.db import transaction
 from microhost import page_cache
 
 ENTRY_TTL = 60  # seconds; bounds what a change made outside Django (SQL by hand) leaves cached
+# Seconds a host's token lives; one expiring only costs a miss (a missing token matches no entry).
+TOKEN_TTL = 24 * 3600
 T = TypeVar("T")
 
 
@@ -44,13 +46,16 @@ def cached(host: str, load: Callable[[], T | None]) -> T | None:
     token, entry = found.get(token_key), found.get(entry_key)
     if token is not None and entry is not None and entry[0] == token:
         return entry[1]
-    if token is None:
+    made = token is None
+    if made:
         token = uuid.uuid4().hex
-        if not cache.add(token_key, token, timeout=None):
-            token = cache.get(token_key)  # another request made one first (or it was replaced)
+        if not cache.add(token_key, token, TOKEN_TTL):
+            token, made = cache.get(token_key), False  # another request made one first
     value = load()
     if value is not None and token is not None:
         cache.set(entry_key, (token, value), ENTRY_TTL)
+    elif value is None and made:
+        cache.delete(token_key)  # hosts serving nothing (scanners' guesses) leave nothing behind
     return value
 
 
@@ -61,7 +66,7 @@ def forget(hosts: Iterable[str]) -> None:
     keys = [_token_key(host) for host in hosts]
 
     def replace() -> None:
-        cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, TOKEN_TTL)
 
     # Now too, as page_cache.blog_changed does: without a commit (a rollback, a test's transaction)
     # the next request reads what the row says. Entries cached before the commit lose at the commit.

@@ -7,26 +7,34 @@ from django.conf import settings
 from accounts import blog_cache
 from accounts.models import Blog
 
+MAX_HOST_LENGTH = 253  # RFC 1035 §2.3.4; Blog.custom_domain holds no more
+
 
 def blog_for_host(host: str) -> tuple[Blog, str] | None:
     """The blog served at `host` and the host it should be served on, or None (one query, or none
     while the blog is cached: accounts/blog_cache.py)."""
-    return blog_cache.cached(host, lambda: _blog_for_host(host))
+    lookup = _lookup(host)
+    if lookup is None:
+        return None
+    return blog_cache.cached(host, lambda: _load(lookup))
 
 
-def _blog_for_host(host: str) -> tuple[Blog, str] | None:
+def _lookup(host: str) -> dict[str, str] | None:
+    """The column naming the blog of `host` (its subdomain label, or its custom domain), or None for
+    a host no blog can have (checked before any cache or query)."""
+    if len(host) > MAX_HOST_LENGTH:
+        return None
     suffix = "." + settings.MICROHOST_DOMAIN
-    blogs = Blog.objects.select_related("user")
     if host.endswith(suffix):
         label = host[: -len(suffix)]
-        if not label or "." in label:
-            return None
-        blog = blogs.filter(subdomain=label).first()
-    else:
-        blog = blogs.filter(custom_domain=host).first()
-    if blog is None:
-        return None
-    return blog, blog.host
+        return {"subdomain": label} if label and "." not in label else None
+    return {"custom_domain": host}
+
+
+def _load(lookup: dict[str, str]) -> tuple[Blog, str] | None:
+    """Both columns are unique: no ORDER BY."""
+    blog = next(iter(Blog.objects.select_related("user").filter(**lookup).order_by()[:1]), None)
+    return None if blog is None else (blog, blog.host)
 
 
 def host_is_served(host: str) -> bool:

@@ -100,3 +100,13 @@ def test_off_without_a_shared_cache(alice, settings, django_assert_num_queries):
     blog_for_host(HOST)
     with django_assert_num_queries(1):
         blog_for_host(HOST)
+
+
+def test_hosts_serving_nothing_leave_nothing_cached(alice):
+    """A scanner's guesses (unknown names, over-long or dotted labels) leave no key behind."""
+    hosts = ("nobody.microhost.test", "a.b.microhost.test", "x" * 300, "example.org")
+    for host in hosts:
+        assert blog_for_host(host) is None
+    named = [host for host in hosts if len(host) < 200]  # an over-long one is refused before any key
+    keys = [key(host) for host in named for key in (blog_cache._token_key, blog_cache._entry_key)]
+    assert cache.get_many(keys) == {}
