@@ -8,8 +8,10 @@ import mf2py
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from posts.models import Category, Post
+from timeline.models import TimelineItem, TimelineState
 
 pytestmark = pytest.mark.django_db
 FORM = "application/x-www-form-urlencoded"
@@ -193,6 +195,19 @@ def test_form_create_receivers_stay_cheap(client, django_capture_on_commit_callb
     assert len([q for q in sql if "syndication_" in q]) == 1
     assert not [q for q in sql if "timeline_importedentry" in q or "syndication_lane" in q]
     assert not [q for q in sql if "posts_post" in q and " LIKE " in q]
+
+
+def test_form_create_timeline_costs_one_statement(alice, client, django_capture_on_commit_callbacks):
+    """A new post of an active author: the author's timeline row is one INSERT … SELECT (no UPDATE of
+    rows a new post cannot have, no transaction); a draft touches the timeline not at all."""
+    TimelineState.objects.create(user=alice, last_seen_at=timezone.now(), built_at=timezone.now())
+    for body, expected in (("h=entry&content=Timeline", 1), ("h=entry&content=Draft&post-status=draft", 0)):
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            created(form(client, body))
+        sql = [query["sql"] for query in queries.captured_queries]
+        assert len([q for q in sql if "timeline_" in q]) == expected
+    post = Post.objects.get(content="Timeline")
+    assert TimelineItem.objects.filter(user=alice, post=post, published=post.published).exists()
 
 
 def test_form_create_many_same_slugs_get_numbered_paths(client):
