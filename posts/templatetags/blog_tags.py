@@ -1,5 +1,8 @@
+import datetime
+
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import format_html, format_html_join
 
 from posts.discovery import discovery_links
@@ -10,8 +13,6 @@ register = template.Library()
 
 # The response properties _entry.html shows as a context line above the content.
 CONTEXT_FIELDS = ("in_reply_to", "like_of", "repost_of", "bookmark_of")
-PUBLISHED_FORMAT = "M j, Y · H:i"
-UPDATED_FORMAT = "M j, Y"
 
 
 @register.simple_tag
@@ -27,12 +28,19 @@ def discovery_link_elements(blog):
     )
 
 
-def _dates(value, fmt: str) -> tuple[str, str]:
-    """What `{{ value|date:'c' }}` and `{{ value|date:fmt }}` print in the active ({% timezone %}) zone."""
+def date_text(local: datetime.datetime, *, with_time: bool) -> str:
+    """`|date:"M j, Y · H:i"` (or `"M j, Y"`) as DateFormat's M, j, Y, H and i print it, without
+    parsing the format on every call (20 µs each, a fifth of an entry; tests pin it to dateformat)."""
+    text = f"{MONTHS_3[local.month].title()} {local.day}, {local.year:04d}"
+    return f"{text} · {local.hour:02d}:{local.minute:02d}" if with_time else text
+
+
+def _dates(value: datetime.datetime | None, *, with_time: bool) -> tuple[str, str]:
+    """What `|date:'c'` and date_text() print in the active ({% timezone %}) zone."""
     if not value:
         return "", ""
     local = timezone.localtime(value)
-    return local.isoformat(), dateformat.format(local, fmt)  # isoformat() is exactly what "c" prints
+    return local.isoformat(), date_text(local, with_time=with_time)  # isoformat() is what "c" prints
 
 
 def _original(post) -> str:
@@ -47,8 +55,8 @@ def entry_context(post) -> dict:
     spent most of its template time on lookups, filters and relation managers per entry (issue 7)."""
     ctx = display_context(post)
     blog = post.blog
-    published_iso, published_text = _dates(post.published, PUBLISHED_FORMAT)
-    updated_iso, updated_text = _dates(post.updated, UPDATED_FORMAT)
+    published_iso, published_text = _dates(post.published, with_time=True)
+    updated_iso, updated_text = _dates(post.updated, with_time=False)
     ctx.update(
         url=post.get_absolute_url(),
         has_context=any(getattr(post, name) for name in CONTEXT_FIELDS)

@@ -6,10 +6,12 @@ import datetime
 
 import mf2py
 import pytest
+from django.utils import dateformat, translation
 
 from posts import selectors
 from posts.images import process_image
 from posts.services import NewPhoto, delete_post, undelete_post
+from posts.templatetags.blog_tags import date_text
 from tests.conftest import jpeg_bytes
 from webmention.models import Received
 
@@ -302,3 +304,19 @@ def test_permalink_uses_bounded_queries(alice, make_post, blog_client, django_as
     post = make_post(alice, "One", category=["a", "b", "c"])
     with django_assert_max_num_queries(3):  # host, post (and whether it has responses), categories
         assert blog_client(alice).get(post.path).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 1, 5, 7, 3, 9, 120, tzinfo=datetime.UTC),
+        datetime.datetime(999, 12, 31, 23, 59, tzinfo=datetime.UTC),
+        datetime.datetime(2024, 5, 17, 0, 0, tzinfo=datetime.UTC),
+    ],
+)
+def test_entry_dates_print_as_the_date_filter_would(moment, language):
+    """date_text() is a faster spelling of |date:"M j, Y · H:i" and |date:"M j, Y", in any language."""
+    with translation.override(language):
+        assert date_text(moment, with_time=True) == dateformat.format(moment, "M j, Y · H:i")
+        assert date_text(moment, with_time=False) == dateformat.format(moment, "M j, Y")
