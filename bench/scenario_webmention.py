@@ -24,7 +24,6 @@ Per round (--rounds, A/B):
 from __future__ import annotations
 
 import asyncio
-import http.client
 import json
 import random
 import statistics
@@ -107,47 +106,20 @@ def source_farm_main(config: str) -> None:
 
 
 # ---- clients -----------------------------------------------------------------------------------------
-def post_once(port: int, host: str, path: str, body: str, local: threading.local) -> int:
-    headers = {"Host": host, "Content-Type": "application/x-www-form-urlencoded"}
-    for attempt in range(2):
-        conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local.conn = conn
-        try:
-            conn.request("POST", path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            if response.will_close:
-                conn.close()
-                local.conn = None
-            return response.status
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            local.conn = None
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def open_loop_post(port: int, host: str, path: str, bodies: list[str], rate: float) -> list[float]:
     """POST each body at a fixed rate, each timed (ms) from its intended send moment; all must be 202."""
     local = threading.local()
 
-    def one(intended: float, body: str) -> float:
-        status = post_once(port, host, path, body, local)
-        if status != 202:
-            raise RuntimeError(f"POST {host}{path} answered {status}")
+    def one(i: int, intended: float) -> float:
+        response, _ = harness.request(local, port, "POST", host, path, FORM, bodies[i])
+        if response.status != 202:
+            raise RuntimeError(f"POST {host}{path} answered {response.status}")
         return (time.perf_counter() - intended) * 1000
 
-    start = time.perf_counter() + 0.05
-    futures = []
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        for i, body in enumerate(bodies):
-            intended = start + i / rate
-            delay = intended - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            futures.append(pool.submit(one, intended, body))
-        return sorted(f.result() for f in futures)
+    return harness.open_loop_run(one, count=len(bodies), rate=rate).samples
 
 
 def post_all(port: int, host: str, bodies: list[str], senders: int = 4) -> None:
@@ -155,17 +127,16 @@ def post_all(port: int, host: str, bodies: list[str], senders: int = 4) -> None:
     local = threading.local()
 
     def one(body: str) -> None:
-        status = post_once(port, host, "/webmention", body, local)
-        if status != 202:
-            raise RuntimeError(f"POST /webmention answered {status}")
+        response, _ = harness.request(local, port, "POST", host, "/webmention", FORM, body)
+        if response.status != 202:
+            raise RuntimeError(f"POST /webmention answered {response.status}")
 
     with ThreadPoolExecutor(max_workers=senders) as pool:
         list(pool.map(one, bodies))
 
 
 def p99(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return harness.percentile(sorted(samples), 0.99)
 
 
 # ---- the scenario ------------------------------------------------------------------------------------
