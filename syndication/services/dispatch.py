@@ -66,9 +66,12 @@ def kick(user_id: int) -> None:
 
 def _send(task, user_id: int, token: str, countdown: float) -> None:
     """Publish the lane message; with the broker down the post is saved anyway and the sweep
-    re-queues the lane once it counts as lost (R16), so the owner never sees a 500."""
+    re-queues the lane once it counts as lost (R16), so the owner never sees a 500. Nobody reads the
+    run's result: ignore_result spares the sender Celery's subscription to it (a Redis round trip)."""
     try:
-        task.apply_async((user_id, token), countdown=countdown, retry_policy={"max_retries": 2})
+        task.apply_async(
+            (user_id, token), countdown=countdown, retry_policy={"max_retries": 2}, ignore_result=True
+        )
     except (OperationalError, OSError) as exc:
         log.warning("Could not queue syndication for user %s (%s); the sweep will.", user_id, exc)
 
