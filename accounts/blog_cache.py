@@ -9,7 +9,7 @@ anew, which orphans every older entry. Entries also expire after ENTRY_TTL. Unkn
 cached (a new blog needs no invalidation).
 
 Like the page cache, this needs a cache every web and worker process shares (Redis): it is on when
-MICROHOST_PAGE_CACHE is.
+MICROHOST_HOST_CACHE is (by default, with Redis), independently of the page cache.
 """
 
 from __future__ import annotations
@@ -18,15 +18,18 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-
-from microhost import page_cache
 
 ENTRY_TTL = 60  # seconds; bounds what a change made outside Django (SQL by hand) leaves cached
 # Seconds a host's token lives; one expiring only costs a miss (a missing token matches no entry).
 TOKEN_TTL = 24 * 3600
 T = TypeVar("T")
+
+
+def enabled() -> bool:
+    return settings.MICROHOST_HOST_CACHE
 
 
 def _token_key(host: str) -> str:
@@ -39,7 +42,7 @@ def _entry_key(host: str) -> str:
 
 def cached(host: str, load: Callable[[], T | None]) -> T | None:
     """What `load()` returns for `host`, from the cache while no change to it has committed since."""
-    if not page_cache.enabled():
+    if not enabled():
         return load()
     token_key, entry_key = _token_key(host), _entry_key(host)
     found = cache.get_many([token_key, entry_key])
@@ -61,7 +64,7 @@ def cached(host: str, load: Callable[[], T | None]) -> T | None:
 
 def forget(hosts: Iterable[str]) -> None:
     """Whatever is cached for these hosts is not served from now, nor once the transaction commits."""
-    if not page_cache.enabled():
+    if not enabled():
         return
     keys = [_token_key(host) for host in hosts]
 
@@ -76,7 +79,7 @@ def forget(hosts: Iterable[str]) -> None:
 
 def forget_owner(user_id: int) -> None:
     """The owner's row is cached with their blog: a saved user (login, settings) is a change too."""
-    if not page_cache.enabled():
+    if not enabled():
         return
     from accounts.models import Blog
 

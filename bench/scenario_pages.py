@@ -69,7 +69,8 @@ def publish_static(cases: list[Case], app: harness.Server, docroot: Path) -> Non
 
 # ---- scenario 3 --------------------------------------------------------------------------------------
 def uncached_app(ctx: dict) -> harness.Server:
-    """A second gunicorn, identical but with the page cache off: every request renders ("cold")."""
+    """A second app server, identical but with the page cache off: every request renders ("cold").
+    The host → blog lookup stays cached (MICROHOST_HOST_CACHE), as in production with Redis."""
     if "uncached" not in ctx:
         env = dict(ctx["env"], MICROHOST_PAGE_CACHE="0")
         ctx["uncached"] = harness.start_app(env)

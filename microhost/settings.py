@@ -168,6 +168,10 @@ else:
 MICROHOST_PAGE_CACHE = os.environ.get("MICROHOST_PAGE_CACHE", "1" if REDIS_URL else "0") == "1"
 # Seconds a cached page or a host's version lives without being read again or replaced.
 MICROHOST_PAGE_CACHE_TTL = int(os.environ.get("MICROHOST_PAGE_CACHE_TTL", "600"))
+# The blog each host serves, cached (accounts/blog_cache.py): shared like the page cache, so on by
+# default only with Redis. Separate from the page cache, so scenario 3's "uncached" app can render
+# every page and still look up hosts as production does.
+MICROHOST_HOST_CACHE = os.environ.get("MICROHOST_HOST_CACHE", "1" if REDIS_URL else "0") == "1"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
