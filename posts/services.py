@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -27,6 +28,8 @@ UPLOAD_NAME = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{2,5}")
 
 
 logger = logging.getLogger(__name__)
+# Takes the sending of post_changed and runs it when the caller chooses (see create_post).
+Defer = Callable[[Callable[[], None]], None]
 # Properties whose change alone does not make a post "edited" (dt-updated).
 BOOKKEEPING_PROPERTIES = {"syndication"}
 
@@ -235,9 +238,10 @@ def _notify(post: Post, action: str) -> None:
             logger.error("post_changed receiver %r failed for post %s", receiver, post.pk, exc_info=result)
 
 
-def _finish(post: Post, action: str) -> None:
+def _finish(post: Post, action: str, defer: Defer | None = None) -> None:
     post.blog.touch()
-    transaction.on_commit(lambda: _notify(post, action))
+    notify = partial(_notify, post, action)
+    transaction.on_commit(notify if defer is None else partial(defer, notify))
 
 
 def _delete_files(names: list[str]) -> None:
@@ -245,8 +249,13 @@ def _delete_files(names: list[str]) -> None:
         default_storage.delete(name)
 
 
-def create_post(*, blog: Blog, properties: dict[str, list], photos: Sequence[NewPhoto] = ()) -> Post:
-    """Validate, save and return a new post; nothing is saved if anything is wrong."""
+def create_post(
+    *, blog: Blog, properties: dict[str, list], photos: Sequence[NewPhoto] = (), defer: Defer | None = None
+) -> Post:
+    """Validate, save and return a new post; nothing is saved if anything is wrong.
+
+    post_changed is sent once the post is committed; `defer(send)`, if given, is handed the sending
+    instead (Micropub runs it after its answer has gone out)."""
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -260,7 +269,7 @@ def create_post(*, blog: Blog, properties: dict[str, list], photos: Sequence[New
             post.save()
             _set_categories(post, props.category_names(properties), new=True)
             _add_photos(post, photos, remote, 0, written)
-            _finish(post, "created")
+            _finish(post, "created", defer)
     except Exception:
         _delete_files(written)
         raise

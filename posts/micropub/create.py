@@ -10,7 +10,7 @@ from posts.micropub import files
 from posts.micropub.errors import invalid_request
 from posts.micropub.parse import MicropubRequest
 from posts.models import Post
-from posts.services import NewPhoto, create_post
+from posts.services import Defer, NewPhoto, create_post
 
 SUPPORTED_TYPES = ("entry",)
 
@@ -45,8 +45,8 @@ def _store_media(blog: Blog, properties: dict[str, list], uploads: dict, written
         properties.setdefault(prop, []).append(files.absolute_url(blog, name))
 
 
-def create(blog: Blog, request: MicropubRequest) -> Post:
-    """Create the post, or raise invalid_request having saved nothing."""
+def create(blog: Blog, request: MicropubRequest, defer: Defer | None = None) -> Post:
+    """Create the post, or raise invalid_request having saved nothing (`defer`: see create_post)."""
     if request.h not in SUPPORTED_TYPES:
         raise invalid_request(f"h-{request.h} is not supported here; send h-entry.")
     # Our URL is ours to give: a `url` property in a create is dropped, never stored.
@@ -57,7 +57,7 @@ def create(blog: Blog, request: MicropubRequest) -> Post:
     written: list[str] = []
     try:
         _store_media(blog, properties, request.files, written)
-        return create_post(blog=blog, properties=properties, photos=photos)
+        return create_post(blog=blog, properties=properties, photos=photos, defer=defer)
     except ValidationError as error:
         files.delete_stored(written)
         raise invalid_request(" ".join(error.messages)) from error

@@ -24,23 +24,56 @@ CORS_HEADERS = {
 ACTION_SCOPES = {"create": "create", "update": "update", "delete": "delete", "undelete": "undelete"}
 
 
-def _created(url: str) -> HttpResponse:
-    """201 with Location; Unicode slugs are percent-encoded (a header must be an ASCII URI)."""
-    uri = iri_to_uri(url)
-    response = JsonResponse({"url": uri}, status=201)
-    response["Location"] = uri
-    return response
+class AfterAnswer:
+    """Work to run once the answer is out (a create's post_changed receivers: the author's timeline
+    row, the fan-out, webmention and syndication jobs), so the client does not wait for it (issue 7:
+    a third of a create). Work handed over once that moment has passed runs at once."""
+
+    def __init__(self) -> None:
+        self.pending: list[Callable[[], None]] = []
+        self.passed = False
+
+    def __call__(self, run: Callable[[], None]) -> None:
+        if self.passed:
+            run()
+        else:
+            self.pending.append(run)
+
+    def run(self) -> None:
+        self.passed = True
+        pending, self.pending = self.pending, []
+        for run in pending:
+            run()
+
+
+class Created(JsonResponse):
+    """201 with Location; Unicode slugs are percent-encoded (a header must be an ASCII URI). `after`
+    runs in close(), which the WSGI server calls once the body is sent (granian: checked)."""
+
+    def __init__(self, url: str, after: AfterAnswer | None = None) -> None:
+        uri = iri_to_uri(url)
+        super().__init__({"url": uri}, status=201)
+        self["Location"] = uri
+        self.after = after
+
+    def close(self) -> None:
+        try:
+            if self.after is not None:  # before request_finished may close the database connection
+                self.after.run()
+        finally:
+            super().close()
 
 
 def _act(request: HttpRequest, parsed: MicropubRequest) -> HttpResponse:
     blog = request.blog
     if parsed.action == "create":
-        return _created(create.create(blog, parsed).get_absolute_url())
+        after = AfterAnswer()
+        return Created(create.create(blog, parsed, defer=after).get_absolute_url(), after)
     if parsed.action == "update":
         if not parsed.body:
             raise invalid_request("Send updates as JSON (Micropub §3.4).")
         post, moved = update.update(blog, parsed.url, parsed.body)
-        return _created(post.get_absolute_url()) if moved else HttpResponse(status=204)
+        return Created(post.get_absolute_url()) if moved else HttpResponse(status=204)
     if parsed.action == "delete":
         update.delete(blog, parsed.url)
     else:
@@ -90,7 +123,7 @@ def _media(request: HttpRequest) -> HttpResponse:
     token = auth.caller(request, fields.getlist("access_token"))
     auth.require_scope(token, *auth.MEDIA_SCOPES)
     auth.within_budget(token, "MICROHOST_RATE_MEDIA")
-    return _created(media.upload(request.blog, uploads.get("file", [])))
+    return Created(media.upload(request.blog, uploads.get("file", [])))
 
 
 @csrf_exempt

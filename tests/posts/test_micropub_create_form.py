@@ -6,10 +6,12 @@ from urllib.parse import quote
 
 import mf2py
 import pytest
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.tokens import mint_token
 from posts.models import Category, Post
 from timeline.models import TimelineItem, TimelineState
 
@@ -227,3 +229,26 @@ def test_form_content_html_and_photo_alt(client):
     stored = source(client, location)
     assert stored["content"] == [{"html": "<p>Form <b>HTML</b></p>"}]
     assert stored["photo"] == [{"value": PHOTO_URL, "alt": "Dusk"}] and "mp-photo-alt" not in stored
+
+
+def test_form_create_receivers_run_once_the_answer_is_out(alice, rf, django_capture_on_commit_callbacks):
+    """The 201 is built before the post_changed receivers run; they run when the server closes the
+    response (WSGI close(), after the body is sent), here seen through the author's timeline row."""
+    from posts.micropub.views import micropub
+
+    TimelineState.objects.create(user=alice, last_seen_at=timezone.now(), built_at=timezone.now())
+    raw, _ = mint_token(user=alice, scope="create")
+    request = rf.post(
+        "/micropub", "h=entry&content=Later", content_type=FORM, HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+    request.blog = alice.blog
+    with django_capture_on_commit_callbacks(execute=True):  # the commit, as in a real request
+        response = micropub(request)
+    assert response.status_code == 201
+    assert not TimelineItem.objects.filter(user=alice).exists()
+    request_finished.disconnect(close_old_connections)  # as the test client: keep the test's transaction
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    assert TimelineItem.objects.filter(user=alice, post__content="Later").exists()
