@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 DOMAIN = "bench.test"
@@ -79,8 +81,12 @@ def psql(sql: str, *, db: str = BENCH_DB, capture: bool = False) -> str:
 
 
 def recreate_database(env: dict) -> None:
-    """Drop and create the dedicated `bench` database, then migrate it with the app's own migrations."""
+    """Drop and create the dedicated `bench` database, then migrate it with the app's own migrations.
+
+    The run's Redis database is emptied too: cached pages and hosts of the old database must not be
+    served for the new one (they would match each other's versions until they expire)."""
     assert BENCH_DB.startswith("bench")  # never `test` or `test_*`: CI owns those
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)", db="postgres")
     psql(f"CREATE DATABASE {BENCH_DB}", db="postgres")
     subprocess.run(  # noqa: S603

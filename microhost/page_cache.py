@@ -54,15 +54,6 @@ def page_key(scheme: str, host: str, full_path: str) -> str:
     return f"pc:p:{scheme}:{host}:{full_path}"
 
 
-def _hosts_of(blog) -> set[str]:
-    from accounts.urls_util import subdomain_host
-
-    hosts = {subdomain_host(blog.subdomain)}
-    if blog.custom_domain:
-        hosts.add(blog.custom_domain)
-    return hosts | set(getattr(blog, "_loaded_hosts", ()))
-
-
 def mark_cacheable(request: HttpRequest) -> None:
     """Called by blog views: this response may be stored, under the blog version it was built from."""
     if enabled() and request.method in CACHEABLE_METHODS and request.blog is not None:
@@ -81,7 +72,7 @@ def blog_changed(blog) -> None:
     Without a commit (a rollback, or a test's transaction) the next render re-adds what the row says."""
     if not enabled():
         return
-    keys = [host_key(h) for h in _hosts_of(blog)]
+    keys = [host_key(h) for h in blog.served_hosts]
     version = blog_version(blog)
     cache.delete_many(keys)
     transaction.on_commit(
@@ -93,7 +84,7 @@ def blog_saved(blog) -> None:
     """The row was saved (its hosts or more may have changed): forget its hosts, now and on commit."""
     if not enabled():
         return
-    keys = [host_key(h) for h in _hosts_of(blog)]
+    keys = [host_key(h) for h in blog.served_hosts]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 

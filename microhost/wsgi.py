@@ -3,6 +3,7 @@
 FrontCache answers current cached blog pages before Django runs (microhost/page_cache.py).
 """
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -13,3 +14,7 @@ django_application = get_wsgi_application()
 from microhost.page_cache import FrontCache  # noqa: E402  (needs the settings configured above)
 
 application = FrontCache(django_application)
+
+# What start-up loaded lives as long as the process: keep it out of the collector's full passes (a full
+# collection over the ~150-200k start-up objects took 150-270 ms in process, and lands in a p99).
+gc.freeze()
