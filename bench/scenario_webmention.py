@@ -197,7 +197,7 @@ def scenario_7(ctx: dict, args) -> dict:
     size = BURST if args.scale >= 1 else max(100, int(BURST * args.scale))
     receipt_count = max(50, int(args.rate * args.lat_seconds))
     targets = [f"http://{host}{harness.permalink_of(BLOG, i)}" for i in range(10)]
-    farm = Farm(ctx, targets, (size + 2 * receipt_count) * args.rounds + 20)
+    farm = Farm(ctx, targets, (size + 2 * receipt_count) * args.rounds + size + 20)
     harness.worker(ctx)
     post_all(app.port, host, farm.take(20))  # warm-up: connections, imports, the worker's first jobs
     farm.wait_drained()
@@ -223,7 +223,23 @@ def scenario_7(ctx: dict, args) -> dict:
         print(f"  receipt p99 {p99(receipt):.1f} ms vs no-op {p99(noop):.1f} ms; burst of {size} sent in "
               f"{sent:.1f} s, all verified after {drained:.1f} s ({row['verified_per_s']:.0f}/s); home p99 "
               f"{alone.p99:.1f} ms alone, {during['lat'].p99:.1f} ms during", flush=True)  # fmt: skip
-    return summarise(size, receipt_count, rows, farm)
+    result = summarise(size, receipt_count, rows, farm)
+    result["capacity"] = capacity(app.port, host, farm, size)
+    return result
+
+
+def capacity(port: int, host: str, farm: Farm, size: int) -> dict:
+    """The worker's own rate: `size` webmentions queued as fast as the endpoint takes them (8 senders,
+    closed loop), then timed until the last is verified. (At 100/s the paced burst can never show more
+    than 100/s, only whether the worker keeps pace.)"""
+    bodies = farm.take(size)
+    started = time.perf_counter()
+    post_all(port, host, bodies, senders=8)
+    sent = time.perf_counter() - started
+    verified = sent + farm.wait_drained()
+    rate = size / verified
+    print(f"  {size} queued in {sent:.1f} s, all verified after {verified:.1f} s: {rate:.0f}/s", flush=True)
+    return {"sent_seconds": sent, "verify_seconds": verified, "verified_per_s": rate}
 
 
 def summarise(size: int, receipt_count: int, rows: list[dict], farm: Farm) -> dict:
@@ -277,12 +293,26 @@ def table_7(result: dict, args) -> str:
         f"| burst of {r['burst']:,} (10 % invalid) at {BURST_RATE:g}/s: sent in s / all verified after s "
         f"| {m('sent_seconds'):.1f} / {m('verify_seconds'):.1f} | | |",
         f"| receipt p99 ms during the burst | {m('burst_p99'):.1f} | | |",
-        f"| verified per second, 2 worker slots | {r['verified_per_s']:.0f} | "
-        f"| ≥ {TARGET_VERIFIED}: {ok[r['verified_per_s'] >= TARGET_VERIFIED]} |",
+        f"| the paced burst: verified per second (cannot exceed the {BURST_RATE:g}/s it is sent at) "
+        f"| {r['verified_per_s']:.0f} | | |",
+        *capacity_row(r),
         f"| blog home p99 ms during the burst | {m('during_p99'):.1f} | alone {m('alone_p99'):.1f} "
         f"| rise ≤ {TARGET_PAGE_RISE:.0%}: {rise:+.0%} — {ok[rise <= TARGET_PAGE_RISE]} |",
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def capacity_row(r: dict) -> list[str]:
+    cap = r.get("capacity")
+    if not cap:
+        return []
+    ok = cap["verified_per_s"] >= TARGET_VERIFIED
+    return [
+        f"| {r['burst']:,} queued as fast as the endpoint takes them (8 senders): queued in s / all "
+        f"verified after s | {cap['sent_seconds']:.1f} / {cap['verify_seconds']:.1f} | | |",
+        f"| **verified per second, 2 worker slots** (that run) | {cap['verified_per_s']:.0f} | "
+        f"| ≥ {TARGET_VERIFIED}: {'yes' if ok else 'no'} |",
+    ]
 
 
 def chart_7(result: dict, path) -> None:
