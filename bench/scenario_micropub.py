@@ -26,7 +26,6 @@ same settings, 2 workers, budgets lifted) and stops it at the end. The run's Cel
 
 from __future__ import annotations
 
-import http.client
 import io
 import json
 import statistics
@@ -34,7 +33,6 @@ import threading
 import time
 import urllib.parse
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import harness
 
@@ -197,61 +195,24 @@ class Check:
                 self.failures.append(note)
 
 
-def request(local, port: int, method: str, host: str, path: str, headers: dict, data: bytes | None):
-    for attempt in range(2):
-        conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local.conn = conn
-        try:
-            conn.request(method, path, body=data, headers={"Host": host, **headers})
-            response = conn.getresponse()
-            content = response.read()
-            if response.will_close:
-                conn.close()
-                local.conn = None
-            return response, content
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            local.conn = None
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
 def open_loop_post(port: int, host: str, path: str, make, *, duration: float, check: Check | None):
     """POST at RATE with CONCURRENCY client threads, timed from the intended send moment. make() →
     (headers, body). With `check`, each 201's Location is fetched right after (untimed) and must be 200."""
     local = threading.local()
 
-    def one(intended: float) -> float:
+    def one(_i: int, intended: float) -> float:
         headers, data = make()
-        response, content = request(local, port, "POST", host, path, headers, data)
+        response, content = harness.request(local, port, "POST", host, path, headers, data)
         elapsed = (time.perf_counter() - intended) * 1000
         if response.status != 201:
             raise RuntimeError(f"POST {host}{path} answered {response.status}: {content[:300]!r}")
         if check is not None:
             where = urllib.parse.urlsplit(response.getheader("Location") or "")
-            page, _ = request(local, port, "GET", where.netloc, where.path, {}, None)
+            page, _ = harness.request(local, port, "GET", where.netloc, where.path)
             check.record(page.status == 200, f"{where.geturl()} answered {page.status}")
         return elapsed
 
-    count = max(1, int(RATE * duration))
-    start = time.perf_counter() + 0.05
-    futures, late = [], 0
-    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
-        for i in range(count):
-            intended = start + i / RATE
-            delay = intended - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            elif delay < -0.001:
-                late += 1
-            futures.append(pool.submit(one, intended))
-        samples = sorted(f.result() for f in futures)
-    return harness.Latency(statistics.median(samples), percentile(samples, 0.99), late, samples)
-
-
-def percentile(sorted_samples: list[float], q: float) -> float:
-    return sorted_samples[min(len(sorted_samples) - 1, int(len(sorted_samples) * q))]
+    return harness.open_loop_run(one, count=max(1, int(RATE * duration)), rate=RATE, workers=CONCURRENCY)
 
 
 # ---- holding the jobs a create queues -----------------------------------------------------------------
@@ -301,7 +262,7 @@ def scenario_6(ctx: dict, args) -> dict:
         local = threading.local()
         for name, make in makers.items():  # warm-up: connections, caches, the first categories
             for _ in range(0 if name.endswith(HELD) else 5):
-                response, content = request(local, app.port, "POST", *targets[name], *make())
+                response, content = harness.request(local, app.port, "POST", *targets[name], *make())
                 if response.status != 201:
                     raise RuntimeError(f"warm-up {name}: {response.status} {content[:300]!r}")
         samples: dict[str, list[float]] = {name: [] for name in makers}
@@ -345,7 +306,7 @@ def scenario_6(ctx: dict, args) -> dict:
             "case": name,
             "n": len(values),
             "p50": statistics.median(values),
-            "p99": percentile(values, 0.99),
+            "p99": harness.percentile(values, 0.99),
             "drained": statistics.median(drained[name]),
         }
         if name != "reference":
