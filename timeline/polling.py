@@ -36,8 +36,9 @@ LEASE = datetime.timedelta(minutes=10)  # a claimed feed is not claimed again wh
 RETRY_LATER = (429, 503)
 CLAIM = 10  # feeds a polling thread claims at a time (one UPDATE … skip-locked per claim)
 # Fetching threads per polling job: they only wait on remote hosts (no database connection), so a
-# slow host costs one of them for its seconds.
-THREADS = 32
+# slow host costs one of them for its seconds. 128 rather than 32: scenario 5 at 3,000 feeds swept in
+# 12-14 s instead of 14-19 s, and the first (all-parsing) sweep in 44 s instead of 72 s.
+THREADS = 128
 
 
 @dataclass
