@@ -35,6 +35,7 @@ import urllib.parse
 import uuid
 
 import harness
+import load
 
 FOLLOWERS = 10_000
 ACTIVE_SHARE = 0.7  # issue 7: 30 % of followers inactive
@@ -202,17 +203,17 @@ def open_loop_post(port: int, host: str, path: str, make, *, duration: float, ch
 
     def one(_i: int, intended: float) -> float:
         headers, data = make()
-        response, content = harness.request(local, port, "POST", host, path, headers, data)
+        response, content = load.request(local, port, "POST", host, path, headers, data)
         elapsed = (time.perf_counter() - intended) * 1000
         if response.status != 201:
             raise RuntimeError(f"POST {host}{path} answered {response.status}: {content[:300]!r}")
         if check is not None:
             where = urllib.parse.urlsplit(response.getheader("Location") or "")
-            page, _ = harness.request(local, port, "GET", where.netloc, where.path)
+            page, _ = load.request(local, port, "GET", where.netloc, where.path)
             check.record(page.status == 200, f"{where.geturl()} answered {page.status}")
         return elapsed
 
-    return harness.open_loop_run(one, count=max(1, int(RATE * duration)), rate=RATE, workers=CONCURRENCY)
+    return load.open_loop_run(one, count=max(1, int(RATE * duration)), rate=RATE, workers=CONCURRENCY)
 
 
 # ---- holding the jobs a create queues -----------------------------------------------------------------
@@ -262,7 +263,7 @@ def scenario_6(ctx: dict, args) -> dict:
         local = threading.local()
         for name, make in makers.items():  # warm-up: connections, caches, the first categories
             for _ in range(0 if name.endswith(HELD) else 5):
-                response, content = harness.request(local, app.port, "POST", *targets[name], *make())
+                response, content = load.request(local, app.port, "POST", *targets[name], *make())
                 if response.status != 201:
                     raise RuntimeError(f"warm-up {name}: {response.status} {content[:300]!r}")
         samples: dict[str, list[float]] = {name: [] for name in makers}
@@ -306,7 +307,7 @@ def scenario_6(ctx: dict, args) -> dict:
             "case": name,
             "n": len(values),
             "p50": statistics.median(values),
-            "p99": harness.percentile(values, 0.99),
+            "p99": load.percentile(values, 0.99),
             "drained": statistics.median(drained[name]),
         }
         if name != "reference":

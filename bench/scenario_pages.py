@@ -16,6 +16,7 @@ from pathlib import Path
 
 import comparing
 import harness
+import load
 
 PAGES = {  # name → (path or None for the permalink, file extension nginx serves it with)
     "home": ("/", "html"),
@@ -59,7 +60,7 @@ def publish_static(cases: list[Case], app: harness.Server, docroot: Path) -> Non
     """Fetch each page's bytes once from the app and write them where nginx serves them."""
     docroot.mkdir(parents=True, exist_ok=True)
     for case in cases:
-        status, _headers, body = harness.get(app.port, case.host, case.path)
+        status, _headers, body = load.get(app.port, case.host, case.path)
         if status != 200:
             raise RuntimeError(f"{case.host}{case.path} answered {status}")
         name = f"{case.blog}-{case.page}.{PAGES[case.page][1]}"
@@ -84,18 +85,16 @@ def scenario_3(ctx: dict, args) -> dict:
     rows = []
     for case in cases:
         for _ in range(20):  # warm both sides (connections, PostgreSQL buffers, template caches)
-            harness.get(app.port, case.host, case.path)
+            load.get(app.port, case.host, case.path)
         runs = {
-            "app": lambda c=case: harness.wrk(app.port, c.host, c.path, duration=args.duration),
-            "nginx": lambda c=case: harness.wrk(nginx.port, c.host, c.static_path, duration=args.duration),
+            "app": lambda c=case: load.wrk(app.port, c.host, c.path, duration=args.duration),
+            "nginx": lambda c=case: load.wrk(nginx.port, c.host, c.static_path, duration=args.duration),
         }
         if not case.custom:  # every request rendered; the custom-domain twin would only repeat it
-            runs["app uncached"] = lambda c=case: harness.wrk(
-                cold.port, c.host, c.path, duration=args.duration
-            )
+            runs["app uncached"] = lambda c=case: load.wrk(cold.port, c.host, c.path, duration=args.duration)
         rps = comparing.alternate(runs, args.rounds)
-        lat_app = harness.open_loop(app.port, case.host, case.path, rate=args.rate, duration=args.lat_seconds)
-        lat_ngx = harness.open_loop(
+        lat_app = load.open_loop(app.port, case.host, case.path, rate=args.rate, duration=args.lat_seconds)
+        lat_ngx = load.open_loop(
             nginx.port, case.host, case.static_path, rate=args.rate, duration=args.lat_seconds
         )
         row = {
@@ -132,7 +131,7 @@ def blogs_axis(ctx: dict, args) -> list[dict]:
     app, nginx, cold = ctx["app"], ctx["nginx"], uncached_app(ctx)
 
     def publish(name: str) -> None:
-        status, _headers, body = harness.get(app.port, f"{name}.{harness.DOMAIN}", "/")
+        status, _headers, body = load.get(app.port, f"{name}.{harness.DOMAIN}", "/")
         if status != 200:
             raise RuntimeError(f"{name}: home answered {status}")
         (docroot / f"{name}.html").write_bytes(body)
@@ -146,9 +145,9 @@ def blogs_axis(ctx: dict, args) -> list[dict]:
         app_targets = [(f"{name}.{harness.DOMAIN}", "/") for name in names[:size]]
         ngx_targets = [("static", f"/blogs/{name}.html") for name in names[:size]]
         runs = {
-            "app": lambda t=app_targets: harness.wrk_rotating(app.port, t, duration=args.duration),
-            "app uncached": lambda t=app_targets: harness.wrk_rotating(cold.port, t, duration=args.duration),
-            "nginx": lambda t=ngx_targets: harness.wrk_rotating(nginx.port, t, duration=args.duration),
+            "app": lambda t=app_targets: load.wrk_rotating(app.port, t, duration=args.duration),
+            "app uncached": lambda t=app_targets: load.wrk_rotating(cold.port, t, duration=args.duration),
+            "nginx": lambda t=ngx_targets: load.wrk_rotating(nginx.port, t, duration=args.duration),
         }
         rps = comparing.alternate(runs, args.rounds)
         row = {name: statistics.median(values) for name, values in rps.items()}
@@ -204,11 +203,11 @@ def table_3(result: dict, args) -> str:
 
 # ---- scenario 4 --------------------------------------------------------------------------------------
 def etag_of(port: int, host: str, path: str) -> str:
-    status, headers, _ = harness.get(port, host, path)
+    status, headers, _ = load.get(port, host, path)
     etag = {name.lower(): value for name, value in headers.items()}.get("etag")  # granian sends "etag"
     if status != 200 or not etag:
         raise RuntimeError(f"{host}{path}: status {status}, ETag {etag!r}")
-    if harness.get(port, host, path, {"If-None-Match": etag})[0] != 304:
+    if load.get(port, host, path, {"If-None-Match": etag})[0] != 304:
         raise RuntimeError(f"{host}{path} does not answer 304 to its own ETag")
     return etag
 
@@ -222,13 +221,13 @@ def scenario_4(ctx: dict, args) -> dict:
         app_tag = etag_of(app.port, case.host, case.path)
         ngx_tag = etag_of(nginx.port, case.host, case.static_path)
         runs = {
-            "app 304": lambda c=case, t=app_tag: harness.wrk(
+            "app 304": lambda c=case, t=app_tag: load.wrk(
                 app.port, c.host, c.path, duration=args.duration, headers=[f"If-None-Match: {t}"]
             ),
-            "nginx 304": lambda c=case, t=ngx_tag: harness.wrk(
+            "nginx 304": lambda c=case, t=ngx_tag: load.wrk(
                 nginx.port, c.host, c.static_path, duration=args.duration, headers=[f"If-None-Match: {t}"]
             ),
-            "app 200": lambda c=case: harness.wrk(app.port, c.host, c.path, duration=args.duration),
+            "app 200": lambda c=case: load.wrk(app.port, c.host, c.path, duration=args.duration),
         }
         rps = comparing.alternate(runs, args.rounds)
         row = {name: statistics.median(values) for name, values in rps.items()}

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import harness  # bench/ is on sys.path: the suite puts it there, and it is a script's own folder
+import load
 
 FEEDS = 10_000
 SLOW_SECONDS = 5.0
@@ -262,15 +263,15 @@ def sweep(ctx: dict, helper: Helper, base: str, feeds: int) -> dict:
 def farm_ceiling(port: int, duration: int) -> dict:
     """The farm's own ceiling on a 304, kept-alive and with a new connection a request (as each poll)."""
     etag = '"v0"'
-    alive = harness.wrk(port, "127.0.0.1", "/f/0", duration=duration, headers=[f"If-None-Match: {etag}"])
-    fresh = harness.wrk(
+    alive = load.wrk(port, "127.0.0.1", "/f/0", duration=duration, headers=[f"If-None-Match: {etag}"])
+    fresh = load.wrk(
         port, "127.0.0.1", "/f/0", duration=duration, headers=[f"If-None-Match: {etag}", "Connection: close"]
     )
     return {"keepalive": alive, "close": fresh}
 
 
 def set_slow(port: int, enabled: bool) -> None:
-    status, _h, _b = harness.get(port, "127.0.0.1", f"/control/slow/{int(enabled)}")
+    status, _h, _b = load.get(port, "127.0.0.1", f"/control/slow/{int(enabled)}")
     assert status == 200
 
 

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import harness
+import load
 import scenario_fanout
 import scenario_polling
 
@@ -110,7 +111,7 @@ def client_rate(ctx: dict, wanted: float) -> tuple[float, float]:
     statics = [(c.host, c.static_path) for c in ctx["cases"] if not c.custom and c.page in PAGES]
     rate = wanted
     while rate > 50:
-        probe = harness.open_loop_many(ctx["nginx"].port, statics, rate=rate, duration=3, workers=64)
+        probe = load.open_loop_many(ctx["nginx"].port, statics, rate=rate, duration=3, workers=64)
         if probe.late <= 0.01 * len(probe.samples):
             return rate, rate
         rate /= 2
@@ -122,9 +123,9 @@ def scenario_8(ctx: dict, args) -> dict:
     seconds = SOAK_SECONDS if args.scale >= 1 else max(10, int(SOAK_SECONDS * max(args.scale, 0.25)))
     feeds = scenario_polling.FEEDS if args.scale >= 1 else max(500, int(scenario_polling.FEEDS * args.scale))
     for host, path in targets:  # warm the page cache
-        harness.get(app.port, host, path)
+        load.get(app.port, host, path)
     maximum = statistics.median(
-        harness.wrk_rotating(app.port, targets, duration=args.duration) for _ in range(args.rounds)
+        load.wrk_rotating(app.port, targets, duration=args.duration) for _ in range(args.rounds)
     )
     rate, client_cap = client_rate(ctx, maximum / 2)
     print(
@@ -141,27 +142,28 @@ def scenario_8(ctx: dict, args) -> dict:
     try:
         scenario_fanout.drain(ctx["env"]["REDIS_URL"])
         for _ in range(max(2, args.rounds // 2 + 1)):
-            alone = harness.open_loop_many(app.port, targets, rate=rate, duration=seconds, workers=64)
-            load = Background(ctx, helper, base, token)
-            load.start()
+            alone = load.open_loop_many(app.port, targets, rate=rate, duration=seconds, workers=64)
+            background = Background(ctx, helper, base, token)
+            background.start()
             try:
-                loaded = harness.open_loop_many(app.port, targets, rate=rate, duration=seconds, workers=64)
+                loaded = load.open_loop_many(app.port, targets, rate=rate, duration=seconds, workers=64)
             finally:
-                load.stop()
+                background.stop()
             drained = scenario_fanout.drain(ctx["env"]["REDIS_URL"], timeout=600)
             rounds.append(
                 {
                     "alone": alone,
                     "loaded": loaded,
                     "drain": drained,
-                    "sweeps": load.sweeps,
-                    "posts": load.posts,
+                    "sweeps": background.sweeps,
+                    "posts": background.posts,
                 }
             )
             print(
                 f"  alone p50/p99 {alone.p50:.1f}/{alone.p99:.1f} ms (late {alone.late}); under load "
-                f"{loaded.p50:.1f}/{loaded.p99:.1f} ms (late {loaded.late}); {load.sweeps} sweeps started, "
-                f"{load.posts} posts to {FOLLOWERS:,} followers; queues empty {drained:.1f} s after",
+                f"{loaded.p50:.1f}/{loaded.p99:.1f} ms (late {loaded.late}); {background.sweeps} sweeps "
+                f"started, {background.posts} posts to {FOLLOWERS:,} followers; queues empty "
+                f"{drained:.1f} s after",
                 flush=True,
             )
     finally:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 import subprocess
 
 import comparing
 import harness
+import load
 
 SIZES = (10, 100, 1000, 5000)
 REFERENCE = "/bench/reference/timeline/"
@@ -39,7 +41,7 @@ def page_paths(port: int, cookie: dict) -> dict[int, str]:
     """Page 1 and, following the "Older" links, page 5 (when the timeline is that long)."""
     paths, path = {1: "/timeline/"}, "/timeline/"
     for _ in range(2, 6):
-        status, _headers, body = harness.get(port, harness.DOMAIN, path, cookie)
+        status, _headers, body = load.get(port, harness.DOMAIN, path, cookie)
         if status != 200:
             raise RuntimeError(f"{path} answered {status} (not logged in?)")
         found = NEXT.search(body.decode())
@@ -61,7 +63,7 @@ def scenario_1(ctx: dict, args) -> dict:
             p99s: dict[str, list[float]] = {"app": [], "reference": []}
             for _ in range(args.rounds):
                 for side, target in (("app", path), ("reference", REFERENCE)):
-                    lat = harness.open_loop(
+                    lat = load.open_loop(
                         app.port,
                         harness.DOMAIN,
                         target,
@@ -75,7 +77,7 @@ def scenario_1(ctx: dict, args) -> dict:
             for side, values in samples.items():
                 values.sort()
                 row[side] = (values[len(values) // 2], values[min(len(values) - 1, int(len(values) * 0.99))])
-            row["ratio"] = harness.statistics.median(
+            row["ratio"] = statistics.median(
                 a / b for a, b in zip(p99s["app"], p99s["reference"], strict=True)
             )
             rows.append(row)

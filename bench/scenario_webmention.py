@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import harness  # bench/ is on sys.path: the suite puts it there, and it is a script's own folder
+import load
 
 BURST = 1000
 BURST_RATE = 100.0  # webmentions a second during the burst: the verification target
@@ -114,12 +115,12 @@ def open_loop_post(port: int, host: str, path: str, bodies: list[str], rate: flo
     local = threading.local()
 
     def one(i: int, intended: float) -> float:
-        response, _ = harness.request(local, port, "POST", host, path, FORM, bodies[i])
+        response, _ = load.request(local, port, "POST", host, path, FORM, bodies[i])
         if response.status != 202:
             raise RuntimeError(f"POST {host}{path} answered {response.status}")
         return (time.perf_counter() - intended) * 1000
 
-    return harness.open_loop_run(one, count=len(bodies), rate=rate).samples
+    return load.open_loop_run(one, count=len(bodies), rate=rate).samples
 
 
 def post_all(port: int, host: str, bodies: list[str], senders: int = 4) -> None:
@@ -127,7 +128,7 @@ def post_all(port: int, host: str, bodies: list[str], senders: int = 4) -> None:
     local = threading.local()
 
     def one(body: str) -> None:
-        response, _ = harness.request(local, port, "POST", host, "/webmention", FORM, body)
+        response, _ = load.request(local, port, "POST", host, "/webmention", FORM, body)
         if response.status != 202:
             raise RuntimeError(f"POST /webmention answered {response.status}")
 
@@ -136,7 +137,7 @@ def post_all(port: int, host: str, bodies: list[str], senders: int = 4) -> None:
 
 
 def p99(samples: list[float]) -> float:
-    return harness.percentile(sorted(samples), 0.99)
+    return load.percentile(sorted(samples), 0.99)
 
 
 # ---- the scenario ------------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ class Farm:
 
 def read_home(port: int, host: str, args, into: dict) -> None:
     """The blog home at --rate for --lat-seconds (run in a thread beside a burst)."""
-    into["lat"] = harness.open_loop(port, host, "/", rate=args.rate, duration=args.lat_seconds)
+    into["lat"] = load.open_loop(port, host, "/", rate=args.rate, duration=args.lat_seconds)
 
 
 def scenario_7(ctx: dict, args) -> dict:
@@ -207,7 +208,7 @@ def scenario_7(ctx: dict, args) -> dict:
         noop = open_loop_post(app.port, harness.DOMAIN, NOOP, noop_bodies, args.rate)
         receipt = open_loop_post(app.port, host, "/webmention", farm.take(receipt_count), args.rate)
         farm.wait_drained()
-        alone = harness.open_loop(app.port, host, "/", rate=args.rate, duration=args.lat_seconds)
+        alone = load.open_loop(app.port, host, "/", rate=args.rate, duration=args.lat_seconds)
         bodies, during = farm.take(size), {}
         reader = threading.Thread(target=read_home, args=(app.port, host, args, during))
         started = time.perf_counter()

@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
+import load  # noqa: E402
 
 PAGES = (("small", "/", "home.html"), ("big", "/feed.xml", "feed.xml"))
 
@@ -43,7 +44,7 @@ def main() -> None:
             docroot.mkdir()
             any_app = next(iter(servers.values()))
             for blog, path, file in PAGES:
-                (docroot / file).write_bytes(harness.get(any_app.port, f"{blog}.{harness.DOMAIN}", path)[2])
+                (docroot / file).write_bytes(load.get(any_app.port, f"{blog}.{harness.DOMAIN}", path)[2])
             servers["nginx"] = harness.start_nginx(tmp, str(docroot))
             for blog, path, file in PAGES:
                 host = f"{blog}.{harness.DOMAIN}"
@@ -51,7 +52,7 @@ def main() -> None:
                 for _ in range(args.rounds):
                     for name, server in servers.items():
                         target = f"/{file}" if name == "nginx" else path
-                        rps[name].append(harness.wrk(server.port, host, target, duration=args.duration))
+                        rps[name].append(load.wrk(server.port, host, target, duration=args.duration))
                 print(f"\n{host}{path} (median of {args.rounds} alternating rounds of {args.duration} s)")
                 for name, values in rps.items():
                     ratio = statistics.median(a / b for a, b in zip(values, rps["nginx"], strict=True))

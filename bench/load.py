@@ -1,0 +1,155 @@
+"""The suite's clients on loopback: one GET, wrk (fixed and rotating targets), and the open-loop client
+that times each request from its intended send moment, with its keep-alive request()."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+
+def get(port: int, host: str, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": host, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+# ---- measuring ---------------------------------------------------------------------------------------
+def wrk(port: int, host: str, path: str, *, duration: int, connections: int = 8, headers=()) -> float:
+    """Requests per second by wrk (2 threads); raises if any response was an error or a socket failed."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-H", f"Host: {host}"]
+    for header in headers:
+        args += ["-H", header]
+    out = subprocess.run(  # noqa: S603
+        [*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    if "Non-2xx or 3xx" in out:
+        raise RuntimeError(f"wrk saw error responses for {host}{path}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+WRK_ROTATE = """
+local targets = {{ {targets} }}
+local i = 0
+request = function()
+    i = i % #targets + 1
+    return wrk.format("GET", targets[i][2], {{ ["Host"] = targets[i][1] }})
+end
+"""
+
+
+def wrk_rotating(port: int, targets: list[tuple[str, str]], *, duration: int, connections: int = 8) -> float:
+    """Like wrk(), but each request goes to the next (host, path) of `targets`, round the list."""
+    lua = ", ".join(f'{{"{host}", "{path}"}}' for host, path in targets)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_ROTATE.format(targets=lua))
+    try:
+        args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", script.name]
+        out = subprocess.run(  # noqa: S603
+            [*args, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx or 3xx" in out:
+        raise RuntimeError(f"wrk saw error responses rotating over {len(targets)} targets:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+@dataclass
+class Latency:
+    p50: float
+    p99: float
+    late: int = 0  # requests that could not even be sent on time (client saturated)
+    samples: list[float] = field(default_factory=list, repr=False)
+
+
+def open_loop(port: int, host: str, path: str, *, rate: float, duration: float, headers=None) -> Latency:
+    """Send at a fixed rate and time each request from its intended send moment (queueing stays visible)."""
+    return open_loop_many(port, [(host, path)], rate=rate, duration=duration, headers=headers)
+
+
+def open_loop_many(
+    port: int,
+    targets: list[tuple[str, str]],
+    *,
+    rate: float,
+    duration: float,
+    headers=None,
+    workers: int = 32,
+) -> Latency:
+    """open_loop() over several (host, path) targets, each request to the next one in turn."""
+    local = threading.local()
+
+    def one(i: int, intended: float) -> float:
+        host, target = targets[i % len(targets)]
+        response, _body = request(local, port, "GET", host, target, headers)
+        if response.status >= 400:
+            raise RuntimeError(f"{host}{target} answered {response.status}")
+        return (time.perf_counter() - intended) * 1000
+
+    return open_loop_run(one, count=max(1, int(rate * duration)), rate=rate, workers=workers)
+
+
+def request(
+    local: threading.local,
+    port: int,
+    method: str,
+    host: str,
+    path: str,
+    headers: dict | None = None,
+    body: bytes | str | None = None,
+) -> tuple[http.client.HTTPResponse, bytes]:
+    """One request on this thread's keep-alive connection to the loopback `port` (kept in `local`),
+    retried once on a fresh connection when the kept one was closed under it. (response, body)."""
+    for attempt in range(2):
+        conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local.conn = conn
+        try:
+            conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
+            response = conn.getresponse()
+            content = response.read()
+            if response.will_close:
+                conn.close()
+                local.conn = None
+            return response, content
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            local.conn = None
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def open_loop_run(send, *, count: int, rate: float, workers: int = 32) -> Latency:
+    """The open-loop schedule: send(i, intended) for i in range(count), the i-th meant to start at
+    start + i / rate, on `workers` threads; send returns its latency in ms timed from `intended`, so a
+    request that waits for a free thread or a busy server shows it. Requests the client could not even
+    start on time are counted as `late`."""
+    start = time.perf_counter() + 0.05
+    futures, late = [], 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for i in range(count):
+            intended = start + i / rate
+            delay = intended - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            elif delay < -0.001:
+                late += 1
+            futures.append(pool.submit(send, i, intended))
+        samples = sorted(f.result() for f in futures)
+    return Latency(statistics.median(samples), percentile(samples, 0.99), late, samples)
+
+
+def percentile(sorted_samples: list[float], q: float) -> float:
+    return sorted_samples[min(len(sorted_samples) - 1, int(len(sorted_samples) * q))]
