@@ -30,33 +30,42 @@ def listed_posts(blog: Blog):
     return Post.objects.for_blog(blog).listed().newest_first()
 
 
+def relation_flags(post: str = "pk") -> dict:
+    """Annotations saying whether the post (`post`: the field holding its id) has photos and categories,
+    so empty relations cost no query (attach_relations reads them)."""
+    return {
+        "has_photos": Exists(Photo.objects.filter(post=OuterRef(post))),
+        "has_categories": Exists(_CategoryLink.objects.filter(post=OuterRef(post))),
+    }
+
+
 def _flagged(queryset):
-    """Each post says whether it has photos and categories, so empty relations cost no query."""
-    return queryset.annotate(
-        has_photos=Exists(Photo.objects.filter(post=OuterRef("pk"))),
-        has_categories=Exists(_CategoryLink.objects.filter(post=OuterRef("pk"))),
-    )
+    return queryset.annotate(**relation_flags())
 
 
 def blog_posts(queryset, blog: Blog) -> list[Post]:
     """Evaluate a queryset of `blog`'s posts with everything an h-entry or a feed item shows."""
-    return _with_relations(list(_flagged(queryset)), blog)
+    return attach_relations(list(_flagged(queryset)), blog)
 
 
-def _with_relations(posts: list[Post], blog: Blog) -> list[Post]:
+def attach_relations(posts: list[Post], blog: Blog | None = None) -> list[Post]:
+    """Read the photos and categories of the flagged posts (relation_flags) into the lists photos_of()
+    and categories_of() read: a query each, only when some post has any. Posts of one `blog` (given,
+    from the host lookup) take it without a join; otherwise each keeps the blog it was loaded with."""
+    owner = {post.pk: blog or post.blog for post in posts}
     photos, categories = defaultdict(list), defaultdict(list)
     if with_photos := [post.pk for post in posts if post.has_photos]:
         for photo in Photo.objects.filter(post__in=with_photos):
-            photo.blog = blog
+            photo.blog = owner[photo.post_id]
             photos[photo.post_id].append(photo)
     if with_categories := [post.pk for post in posts if post.has_categories]:
         # One Category per (post, category) link, carrying its post's id: no link rows to build.
         rows = Category.objects.filter(posts__in=with_categories).annotate(post_pk=F("posts__id"))
         for category in rows.order_by("name", "id"):
-            category.blog = blog
+            category.blog = owner[category.post_pk]
             categories[category.post_pk].append(category)
     for post in posts:
-        post.blog = blog
+        post.blog = owner[post.pk]
         setattr(post, PHOTOS_ATTR, photos[post.pk])
         setattr(post, CATEGORIES_ATTR, categories[post.pk])
     return posts
@@ -77,7 +86,7 @@ def page_of(queryset, page: int, size: int, blog: Blog) -> tuple[list[Post], boo
     """One page and whether another follows (fetches one extra row instead of counting)."""
     offset = (page - 1) * size
     rows = list(_flagged(queryset[offset : offset + size + 1]))
-    return _with_relations(rows[:size], blog), len(rows) > size
+    return attach_relations(rows[:size], blog), len(rows) > size
 
 
 def category_or_404(blog: Blog, slug: str) -> Category:

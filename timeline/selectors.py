@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
-from posts.models import Category, Photo, Post
-from posts.selectors import CATEGORIES_ATTR, PHOTOS_ATTR
+from posts.models import Post
+from posts.selectors import attach_relations, relation_flags
 from timeline import cursor as keyset
 from timeline.imports import may_syndicate
 from timeline.models import FeaturedPost, FeedEntry, Follow, Mute, TimelineItem
@@ -17,7 +16,6 @@ from timeline.models import FeaturedPost, FeedEntry, Follow, Mute, TimelineItem
 __all__ = ["conversation", "discover_page", "follows_of", "mentions_page", "may_syndicate", "timeline_page"]
 
 PAGE_SIZE = 20
-_CategoryLink = Post.categories.through
 # Other apps add mentions (received webmentions, issue 4) with register_mentions(provider):
 # provider(user, limit) -> list of objects with .published (datetime) and a template-ready shape
 # (.author_name, .author_url, .url, .content_html, .kind). They are merged into the Mentions page.
@@ -51,13 +49,15 @@ def timeline_page(user: User, *, cursor: str = "", limit: int = PAGE_SIZE) -> tu
         items = items.exclude(blog__in=muted_blogs)
     if muted_feeds:
         items = items.exclude(feed__in=muted_feeds)
-    items = items.select_related("post__blog__user").annotate(
-        has_photos=Exists(Photo.objects.filter(post=OuterRef("post_id"))),
-        has_categories=Exists(_CategoryLink.objects.filter(post=OuterRef("post_id"))),
-    )
+    items = items.select_related("post__blog__user").annotate(**relation_flags("post_id"))
     rows, next_cursor = keyset.page(items, cursor, limit)
     _load_entries(rows)
-    _load_photos_and_categories(rows)
+    posts = []
+    for item in rows:
+        if item.post_id:
+            item.post.has_photos, item.post.has_categories = item.has_photos, item.has_categories
+            posts.append(item.post)
+    attach_relations(posts)
     return rows, next_cursor
 
 
@@ -67,22 +67,6 @@ def _load_entries(items: list[TimelineItem]) -> None:
         for item in items:
             if item.entry_id:
                 item.entry = entries[item.entry_id]
-
-
-def _load_photos_and_categories(items: list[TimelineItem]) -> None:
-    photos: dict[int, list[Photo]] = defaultdict(list)
-    categories: dict[int, list[Category]] = defaultdict(list)
-    if ids := [item.post_id for item in items if item.has_photos]:
-        for photo in Photo.objects.filter(post__in=ids).select_related("blog"):
-            photos[photo.post_id].append(photo)
-    if ids := [item.post_id for item in items if item.has_categories]:
-        links = _CategoryLink.objects.filter(post__in=ids).select_related("category__blog")
-        for link in links.order_by("category__name", "category_id"):
-            categories[link.post_id].append(link.category)
-    for item in items:
-        if item.post_id:
-            setattr(item.post, PHOTOS_ATTR, photos[item.post_id])
-            setattr(item.post, CATEGORIES_ATTR, categories[item.post_id])
 
 
 def mentions_query(user: User):
