@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.encoding import iri_to_uri
 from django.views.decorators.csrf import csrf_exempt
 
+from microhost.after_answer import AfterAnswer, RunsAfterAnswer
 from posts.micropub import auth, create, media, queries, update
 from posts.micropub.errors import MicropubError, invalid_request
 from posts.micropub.parse import MicropubRequest, form_data, parse
@@ -24,44 +25,14 @@ CORS_HEADERS = {
 ACTION_SCOPES = {"create": "create", "update": "update", "delete": "delete", "undelete": "undelete"}
 
 
-class AfterAnswer:
-    """Work to run once the answer is out (a create's post_changed receivers: the author's timeline
-    row, the fan-out, webmention and syndication jobs), so the client does not wait for it (issue 7:
-    a third of a create). Work handed over once that moment has passed runs at once."""
-
-    def __init__(self) -> None:
-        self.pending: list[Callable[[], None]] = []
-        self.passed = False
-
-    def __call__(self, run: Callable[[], None]) -> None:
-        if self.passed:
-            run()
-        else:
-            self.pending.append(run)
-
-    def run(self) -> None:
-        self.passed = True
-        pending, self.pending = self.pending, []
-        for run in pending:
-            run()
-
-
-class Created(JsonResponse):
+class Created(RunsAfterAnswer, JsonResponse):
     """201 with Location; Unicode slugs are percent-encoded (a header must be an ASCII URI). `after`
-    runs in close(), which the WSGI server calls once the body is sent (granian: checked)."""
+    runs once the answer is out (microhost/after_answer.py)."""
 
     def __init__(self, url: str, after: AfterAnswer | None = None) -> None:
         uri = iri_to_uri(url)
-        super().__init__({"url": uri}, status=201)
+        super().__init__({"url": uri}, status=201, after=after)
         self["Location"] = uri
-        self.after = after
-
-    def close(self) -> None:
-        try:
-            if self.after is not None:  # before request_finished may close the database connection
-                self.after.run()
-        finally:
-            super().close()
 
 
 def _act(request: HttpRequest, parsed: MicropubRequest) -> HttpResponse:

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from microhost.after_answer import AfterAnswer, RunsAfterAnswer
 from webmention.models import Received
 from webmention.receive import Refused, accept_webmention, enqueue_verification
 
 ABOUT = "This is the Webmention endpoint of this blog. POST source and target (form-encoded) to it.\n"
 
 
-class Accepted(HttpResponse):
-    """202, with the verification queued only once the answer is out: the WSGI server calls close()
-    after sending the body, so the sender does not wait for the broker. The row is stored pending
-    first, so a job lost in between (a worker killed) is the beat sweep's to queue."""
+class Accepted(RunsAfterAnswer, HttpResponse):
+    """202, with the verification queued once the answer is out (microhost/after_answer.py), so the
+    sender does not wait for the broker. The row is stored pending first, so a job lost in between (a
+    worker killed) is the beat sweep's to queue."""
 
-    def __init__(self, row_ids: list[int]) -> None:
+    def __init__(self, after: AfterAnswer) -> None:
         super().__init__(
-            "Accepted: the source will be verified shortly.\n", status=202, content_type="text/plain"
+            "Accepted: the source will be verified shortly.\n",
+            status=202,
+            content_type="text/plain",
+            after=after,
         )
-        self.row_ids = row_ids
-
-    def close(self) -> None:
-        for row_id in self.row_ids:  # before request_finished may close the database connection
-            enqueue_verification(row_id)
-        self.row_ids = []
-        super().close()
 
 
 @csrf_exempt  # anonymous cross-site POSTs by design; blog hosts never honour sessions (§4.4)
@@ -36,20 +35,20 @@ def receive(request: HttpRequest) -> HttpResponse:
     """202 with a status URL once stored; 400 with a plain reason (nothing stored) otherwise."""
     if request.method != "POST":
         return HttpResponse(ABOUT, content_type="text/plain; charset=utf-8")
-    blog, queued = request.blog, []
+    blog, after = request.blog, AfterAnswer()
     try:
         row = accept_webmention(
             blog=blog,
             source=request.POST.get("source", ""),
             target=request.POST.get("target", ""),
-            queue=queued.append,
+            queue=lambda row_id: after(partial(enqueue_verification, row_id)),
         )
     except Refused as refused:
         response = HttpResponse(refused.reason + "\n", status=refused.status, content_type="text/plain")
         if refused.retry_after is not None:
             response["Retry-After"] = str(refused.retry_after)
         return response
-    response = Accepted(queued)
+    response = Accepted(after)
     if row is not None:  # a blocked domain is dropped quietly: same answer, no status page
         response["Location"] = blog.absolute(row.status_path)
     return response
