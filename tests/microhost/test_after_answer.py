@@ -7,6 +7,9 @@ from django.http import HttpResponse
 
 from microhost.after_answer import AfterAnswer, RunsAfterAnswer
 
+# Django's close() sends request_finished, whose receiver returns the database connection.
+pytestmark = pytest.mark.django_db
+
 
 class Answer(RunsAfterAnswer, HttpResponse):
     pass
