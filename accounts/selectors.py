@@ -31,9 +31,15 @@ def _lookup(host: str) -> dict[str, str] | None:
     return {"custom_domain": host}
 
 
+# The owner's secrets and address are not read with the blog: the pair is cached (in Redis) for every
+# request to the host, and no page needs them; the rare reader (IndieAuth's email scope) loads them.
+OWNER_NOT_CACHED = ("user__password", "user__email")
+
+
 def _load(lookup: dict[str, str]) -> tuple[Blog, str] | None:
     """Both columns are unique: no ORDER BY."""
-    blog = next(iter(Blog.objects.select_related("user").filter(**lookup).order_by()[:1]), None)
+    rows = Blog.objects.select_related("user").defer(*OWNER_NOT_CACHED).filter(**lookup).order_by()
+    blog = next(iter(rows[:1]), None)
     return None if blog is None else (blog, blog.host)
 
 

@@ -112,3 +112,16 @@ def test_hosts_serving_nothing_leave_nothing_cached(alice):
     named = [host for host in hosts if len(host) < 200]  # an over-long one is refused before any key
     keys = [key(host) for host in named for key in (blog_cache._token_key, blog_cache._entry_key)]
     assert cache.get_many(keys) == {}
+
+
+def test_the_owners_password_hash_and_email_are_not_cached(alice, django_assert_num_queries):
+    """The cached pair (in Redis, read on every request to the host) carries no secret of the owner;
+    a reader that needs the address still gets it, with its own query."""
+    alice.email = "alice@example.com"
+    alice.save()
+    blog_for_host(HOST)
+    stored = cache.get(blog_cache._entry_key(HOST))[1][0].user
+    assert {"password", "email"} <= stored.get_deferred_fields()
+    assert alice.password not in repr(vars(stored))
+    with django_assert_num_queries(1):
+        assert stored.email == "alice@example.com"
