@@ -23,6 +23,7 @@ from django.utils import timezone
 from microhost.fetch import FetchError, Response, fetch
 from timeline import conf
 from timeline.models import Feed, Follow, ImportSource
+from timeline.models.feeds import SLOW_FETCH_MS
 from timeline.parsers import ParseError
 
 log = logging.getLogger(__name__)
@@ -61,14 +62,18 @@ def due_feeds(*, every: bool = False):
 
 def claim_due_feeds(*, every: bool = False, limit: int | None = None) -> list[int]:
     """Ids of feeds due (or all live ones), leased so a second sweep does not poll them twice."""
-    now = timezone.now()
+    now, limit = timezone.now(), limit or conf.poll_batch()
     due = due_feeds(every=every)
+
+    def lock(feeds, count: int) -> list[int]:
+        rows = feeds.order_by("next_poll_at").select_for_update(skip_locked=True)
+        return list(rows.values_list("pk", flat=True)[:count]) if count else []
+
     with transaction.atomic():
-        ids = list(
-            due.order_by("next_poll_at")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[: limit or conf.poll_batch()]
-        )
+        # Slow hosts first: each holds a fetching thread for its seconds, and one claimed last would
+        # make the whole sweep wait for it (scenario 5 of issue 7).
+        ids = lock(due.filter(fetch_ms__gte=SLOW_FETCH_MS), limit)
+        ids += lock(due.filter(fetch_ms__lt=SLOW_FETCH_MS), limit - len(ids))
         Feed.objects.filter(pk__in=ids).update(next_poll_at=now + LEASE)
     return ids
 
@@ -100,11 +105,15 @@ def poll_due(*, threads: int | None = None, budget: float | None = None, claim: 
 
 
 def _fetch(feed: Feed) -> tuple[Response, str] | FetchError:
-    """The network half of a poll (no database): the response and any permanent new URL, or the error."""
+    """The network half of a poll (no database): the response and any permanent new URL, or the error.
+    Its duration is noted on the feed, saved with the outcome."""
+    started = time.monotonic()
     try:
         return get(feed.url, conditional_headers(feed))
     except FetchError as exc:
         return exc
+    finally:
+        feed.remember_fetch(int((time.monotonic() - started) * 1000))
 
 
 def _finish_safely(feed: Feed, fetched: tuple[Response, str] | FetchError) -> str:

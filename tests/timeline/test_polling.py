@@ -242,3 +242,34 @@ def test_poll_due_stops_claiming_after_its_budget(feed_site, alice):
     followed(alice, feed_site.serve("/feed/", "ghost.rss"))
     assert polling.poll_due(threads=1, budget=0) == {}
     assert feed_site.hits("/feed/") == 0 and Feed.objects.get().next_poll_at <= timezone.now()
+
+
+def test_slow_feeds_are_claimed_first(feed_site, alice):
+    """A feed whose fetches were slow is claimed before fast ones that were due earlier, so its wait
+    overlaps the sweep instead of trailing it; a feed that is not due is not claimed for being slow."""
+    now = timezone.now()
+    fast = [followed(alice, feed_site.serve(f"/fast{n}/", "ghost.rss")) for n in range(3)]
+    slow, resting = (followed(alice, feed_site.serve(f"/{name}/", "ghost.rss")) for name in ("slow", "rest"))
+    Feed.objects.filter(pk__in=[f.pk for f in fast]).update(next_poll_at=now - datetime.timedelta(hours=1))
+    Feed.objects.filter(pk=slow.pk).update(next_poll_at=now, fetch_ms=5000)
+    Feed.objects.filter(pk=resting.pk).update(next_poll_at=now + datetime.timedelta(hours=1), fetch_ms=5000)
+    assert claim_due_feeds(limit=2) == [slow.pk, fast[0].pk]
+    assert claim_due_feeds(limit=5) == [fast[1].pk, fast[2].pk]
+
+
+def test_a_fetch_remembers_how_long_it_took(loopback, alice, settings):
+    """A slow answer counts at once; each fast one halves what is remembered."""
+    settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = True
+    delays = [1.2, 0, 0]
+
+    def respond(req):
+        time.sleep(delays.pop(0))
+        req.reply(200, sample("ghost.rss"), {"Content-Type": "application/rss+xml"})
+
+    feed = followed(alice, loopback(respond).url("/feed.xml"))
+    remembered = []
+    for _ in range(3):
+        poll_feed(feed.pk)
+        remembered.append(Feed.objects.get(pk=feed.pk).fetch_ms)
+    assert remembered[0] >= 1200 and remembered[1] == pytest.approx(remembered[0] / 2, abs=50)
+    assert remembered[2] == pytest.approx(remembered[0] / 4, abs=50)
