@@ -60,8 +60,11 @@ def due_feeds(*, every: bool = False):
     return live if every else live.filter(next_poll_at__lte=timezone.now())
 
 
-def claim_due_feeds(*, every: bool = False, limit: int | None = None) -> list[int]:
-    """Ids of feeds due (or all live ones), leased so a second sweep does not poll them twice."""
+def claim_due_feeds(
+    *, every: bool = False, limit: int | None = None, slow_limit: int | None = None
+) -> list[int]:
+    """Ids of feeds due (or all live ones), leased so a second sweep does not poll them twice: slow
+    ones first (at most `slow_limit` of them), then the rest by due time."""
     now, limit = timezone.now(), limit or conf.poll_batch()
     due = due_feeds(every=every)
 
@@ -72,7 +75,8 @@ def claim_due_feeds(*, every: bool = False, limit: int | None = None) -> list[in
     with transaction.atomic():
         # Slow hosts first: each holds a fetching thread for its seconds, and one claimed last would
         # make the whole sweep wait for it (scenario 5 of issue 7).
-        ids = lock(due.filter(fetch_ms__gte=SLOW_FETCH_MS), limit)
+        slow_limit = limit if slow_limit is None else max(0, min(limit, slow_limit))
+        ids = lock(due.filter(fetch_ms__gte=SLOW_FETCH_MS), slow_limit)
         ids += lock(due.filter(fetch_ms__lt=SLOW_FETCH_MS), limit - len(ids))
         Feed.objects.filter(pk__in=ids).update(next_poll_at=now + LEASE)
     return ids
@@ -89,18 +93,26 @@ def poll_due(*, threads: int | None = None, budget: float | None = None, claim: 
     deadline = time.monotonic() + (budget if budget is not None else conf.get("TIMELINE_POLL_BUDGET", 50))
     outcomes: Counter[str] = Counter()
     in_flight: dict[Future, Feed] = {}
+    slow: set[Future] = set()  # those fetching a feed that was slow when claimed
+    slow_room = max(1, threads // 2)  # slow hosts never hold more than half the fetching threads
     exhausted = False
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="poll") as fetchers:
         while True:
             while not exhausted and len(in_flight) < threads and time.monotonic() < deadline:
-                feeds = list(Feed.objects.filter(pk__in=claim_due_feeds(limit=claim)))
+                ids = claim_due_feeds(limit=claim, slow_limit=slow_room - len(slow))
+                feeds = list(Feed.objects.filter(pk__in=ids))
                 exhausted = not feeds
                 for feed in feeds:
-                    in_flight[fetchers.submit(_fetch, feed)] = feed
+                    was_slow = feed.fetch_ms >= SLOW_FETCH_MS  # read before its fetch thread changes it
+                    future = fetchers.submit(_fetch, feed)
+                    in_flight[future] = feed
+                    if was_slow:
+                        slow.add(future)
             if not in_flight:
                 return outcomes
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
+                slow.discard(future)
                 outcomes[_finish_safely(in_flight.pop(future), future.result())] += 1
 
 

@@ -273,3 +273,24 @@ def test_a_fetch_remembers_how_long_it_took(loopback, alice, settings):
         remembered.append(Feed.objects.get(pk=feed.pk).fetch_ms)
     assert remembered[0] >= 1200 and remembered[1] == pytest.approx(remembered[0] / 2, abs=50)
     assert remembered[2] == pytest.approx(remembered[0] / 4, abs=50)
+
+
+def test_slow_hosts_hold_at_most_half_the_fetching_threads(loopback, alice, settings):
+    """With two threads, one slow host at a time: the other thread polls every fast feed meanwhile."""
+    settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = True
+    fast_done, released = threading.Event(), []
+
+    def respond(req):
+        if req.path.startswith("/slow"):
+            released.append(fast_done.wait(timeout=10))  # answers only once every fast feed was fetched
+        elif sum(r.path.startswith("/fast") for r in req.server.owner.requests) == 4:
+            fast_done.set()
+        req.reply(200, sample("ghost.rss"), {"Content-Type": "application/rss+xml"})
+
+    server = loopback(respond)
+    slow = [followed(alice, server.url(f"/slow{n}.xml")) for n in range(2)]
+    Feed.objects.filter(pk__in=[f.pk for f in slow]).update(fetch_ms=5000)
+    for n in range(4):
+        followed(alice, server.url(f"/fast{n}.xml"))
+    assert polling.poll_due(threads=2, claim=2) == {"updated": 6}
+    assert released == [True, True]
