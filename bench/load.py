@@ -1,9 +1,11 @@
 """The suite's clients on loopback: one GET, wrk (fixed and rotating targets), and the open-loop client
-that times each request from its intended send moment, with its keep-alive request()."""
+that times each request from its intended send moment: compiled (bench/openloop/openloop.c, built
+here on first use) or, with BENCH_CLIENT=python, the Python one with its keep-alive request()."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import statistics
@@ -13,6 +15,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+
+OPENLOOP_SOURCE = Path(__file__).resolve().parent / "openloop" / "openloop.c"
+# Built outside the repository, so no binary is ever committed; rebuilt when the source is newer.
+OPENLOOP_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "microhost-bench"
 
 
 def get(port: int, host: str, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
@@ -88,7 +95,26 @@ def open_loop_many(
     headers=None,
     workers: int = 32,
 ) -> Latency:
-    """open_loop() over several (host, path) targets, each request to the next one in turn."""
+    """open_loop() over several (host, path) targets, each request to the next one in turn, on `workers`
+    keep-alive connections. Raises if any request failed or answered >= 400."""
+    count = max(1, int(rate * duration))
+    if client() == "python":
+        return python_open_loop_many(port, targets, rate=rate, count=count, headers=headers, workers=workers)
+    gets = [("GET", host, path, headers, None) for host, path in targets]
+    run = openloop(port, gets, rate=rate, count=count, connections=workers)
+    if run["errors"]:
+        raise RuntimeError(f"{run['errors']} of {run['count']} requests failed: {run['first_error']}")
+    samples = sorted(run["samples"])
+    return Latency(statistics.median(samples), percentile(samples, 0.99), run["late"], samples)
+
+
+def client() -> str:
+    """Which open-loop client open_loop() uses: "compiled" unless BENCH_CLIENT=python."""
+    return "python" if os.environ.get("BENCH_CLIENT") == "python" else "compiled"
+
+
+def python_open_loop_many(port, targets, *, rate: float, count: int, headers, workers: int) -> Latency:
+    """The Python open-loop client (BENCH_CLIENT=python): threads, near 900 req/s at most here."""
     local = threading.local()
 
     def one(i: int, intended: float) -> float:
@@ -98,7 +124,44 @@ def open_loop_many(
             raise RuntimeError(f"{host}{target} answered {response.status}")
         return (time.perf_counter() - intended) * 1000
 
-    return open_loop_run(one, count=max(1, int(rate * duration)), rate=rate, workers=workers)
+    return open_loop_run(one, count=count, rate=rate, workers=workers)
+
+
+def openloop_binary() -> Path:
+    """The compiled open-loop client, built with gcc when missing or older than its source."""
+    binary = OPENLOOP_CACHE / "openloop"
+    if not binary.exists() or binary.stat().st_mtime < OPENLOOP_SOURCE.stat().st_mtime:
+        OPENLOOP_CACHE.mkdir(parents=True, exist_ok=True)
+        building = binary.with_name(f"openloop.{os.getpid()}")
+        subprocess.run(  # noqa: S603
+            ["gcc", "-O2", "-pthread", "-o", str(building), str(OPENLOOP_SOURCE)],  # noqa: S607
+            check=True,
+        )
+        building.replace(binary)  # atomic: a concurrent run sees the old binary or the new one whole
+    return binary
+
+
+def openloop(port: int, requests: list[tuple], *, rate: float, count: int, connections: int = 32) -> dict:
+    """Run the compiled client: `count` requests at `rate`, each the next (method, host, path, headers,
+    body) of `requests` in turn. Its summary (count, ok, errors, late, p50 … max in ms, first_error)
+    plus `samples`: the successful requests' latencies in request order."""
+    with tempfile.TemporaryDirectory(prefix="openloop-") as tmp:
+        lines = []
+        for n, (method, host, path, headers, body) in enumerate(requests):
+            fields = [f"{method} {host} {path}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+            if body is not None:
+                (Path(tmp) / f"body{n}").write_bytes(body.encode() if isinstance(body, str) else body)
+                fields.append(f"@{tmp}/body{n}")
+            if any(c in f for f in fields for c in "\t\r\n") or " " in host + path:
+                raise ValueError(f"cannot send {fields!r}: tabs, line breaks or spaces where not allowed")
+            lines.append("\t".join(fields))
+        Path(tmp, "targets").write_text("\n".join(lines) + "\n")
+        args = [str(openloop_binary()), "-p", str(port), "-r", str(rate), "-n", str(count)]
+        args += ["-c", str(connections), "-f", f"{tmp}/targets", "-o", f"{tmp}/samples"]
+        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout  # noqa: S603
+        run = json.loads(out)
+        run["samples"] = [float(x) for x in Path(tmp, "samples").read_text().split()]
+    return run
 
 
 def request(
