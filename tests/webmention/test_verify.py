@@ -11,7 +11,7 @@ from tests.webmention.conftest import Page, reply_page
 from webmention.models import Received
 from webmention.moderation import preferences_for
 from webmention.receive import accept_webmention
-from webmention.verify import verify_received
+from webmention.verify import NO_LINK, verify_received
 
 pytestmark = pytest.mark.django_db
 
@@ -314,3 +314,23 @@ def test_a_source_on_a_custom_domain_of_ours_is_read_in_process(alice, bob, make
     row = verify_received(row.pk)
     assert (row.state, row.kind, row.author_name) == ("accepted", "reply", "bob")
     assert network.dials == []
+
+
+@pytest.mark.parametrize("answer", ["no link", "404", "too large"])
+def test_rejection_reason_is_this_attempts_not_an_earlier_one(site, post, answer):
+    """A retry that finds no link (or a 404, or a fetch error) is rejected with that reason, never the
+    connection error an earlier attempt left on the row."""
+    target = post.get_absolute_url()
+    pages = {
+        "no link": Page("<p>No link here</p>"),
+        "404": Page("missing", status=404),
+        "too large": Page(reply_page(target) + "<!--" + "x" * (1024 * 1024 + 10) + "-->"),
+    }
+    site.pages["/r"] = pages[answer]
+    row = accept_webmention(blog=post.blog, source=site.url("/r"), target=target)
+    stale = "Could not connect to 127.0.0.1 (earlier attempt)."
+    Received.objects.filter(pk=row.pk).update(attempts=1, error=stale)  # as a failed attempt leaves it
+    row = verify_received(row.pk)
+    assert row.state == "rejected" and row.error != stale
+    assert ("larger" in row.error) if answer == "too large" else row.error == NO_LINK
+    assert Received.objects.get(pk=row.pk).error == row.error
