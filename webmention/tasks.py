@@ -21,8 +21,8 @@ SWEEP_BATCH = 500
 @shared_task(name="webmention.verify", ignore_result=True)
 def verify(received_id: int | None = None) -> int:
     """Verify every due received webmention, the one that queued this job among them (issue 7: a
-    batch costs a few queries, not a few per row). With nothing due, one query: a burst queues one
-    message per mention, and those finding their row taken by an earlier job cost little."""
+    batch costs a few queries, not a few per row). With nothing due, one query: without a shared
+    cache a burst queues one message per mention, and those finding their row taken cost little."""
     return sum(verify_due().values())
 
 

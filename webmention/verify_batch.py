@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 
+from webmention.receive import drain_slot_free, drain_starting
 from webmention.verify import Decided, claim_due, decide, fetch_source, is_maybe_local, record
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def verify_due(*, batch: int = 0, threads: int = 0, budget: float | None = None)
     threads = threads or getattr(settings, "WEBMENTION_VERIFY_THREADS", THREADS)
     deadline = time.monotonic() + (budget if budget is not None else BUDGET)
     outcomes: Counter[str] = Counter()
+    drain_starting()  # before the first claim: a receipt from now on queues its own job
     rows = claim_due(limit=batch)
     if not rows:
         return outcomes
@@ -44,7 +46,15 @@ def verify_due(*, batch: int = 0, threads: int = 0, budget: float | None = None)
             record(decided)
             outcomes.update(outcome.row.state for outcome in decided)
             current = following
+    if time.monotonic() >= deadline and drain_slot_free():
+        _queue_next_drain()  # rows may be left, whose receipts saw this drain queued and queued none
     return outcomes
+
+
+def _queue_next_drain() -> None:
+    from webmention.tasks import verify
+
+    verify.delay()
 
 
 def _start(rows: list, fetchers: ThreadPoolExecutor) -> list[tuple]:

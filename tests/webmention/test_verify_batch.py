@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tests.webmention.conftest import Page, reply_page
 from webmention.models import Received
 from webmention.moderation import preferences_for
-from webmention.receive import accept_webmention
+from webmention.receive import DRAIN_QUEUED_KEY, accept_webmention
 from webmention.tasks import verify
 from webmention.verify import NO_LINK, claim_due
 from webmention.verify_batch import verify_due
@@ -143,3 +144,48 @@ def test_concurrent_claims_skip_rows_locked_by_another(alice, make_post, site):
     assert other == [rows[0].pk] and mine == [rows[1].pk, rows[2].pk]
     assert claim_due(limit=10) == []
     assert sorted(Received.objects.values_list("attempts", flat=True)) == [1, 1, 1]
+
+
+def queued(queue: str = "webmention") -> int:
+    """Messages waiting in the broker's queue (filesystem or Redis: no worker consumes them here)."""
+    from microhost.celery import app
+
+    with app.connection_for_write() as connection:
+        return connection.default_channel.queue_declare(
+            queue=queue, durable=True, auto_delete=False
+        ).message_count
+
+
+def test_a_burst_of_receipts_queues_one_drain(
+    alice, make_post, site, settings, django_capture_on_commit_callbacks
+):
+    """With a shared cache, the first receipt queues a drain and the next ones queue nothing while it
+    waits; it verifies them all, and once it has started the next receipt queues again."""
+    settings.WEBMENTION_COALESCE_JOBS = True
+    cache.delete(DRAIN_QUEUED_KEY)
+    post = make_post(alice, "Reply to me")
+    target = post.get_absolute_url()
+    for n in range(4):
+        site.pages[f"/r{n}"] = Page(reply_page(target))
+    before = queued()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            accept_webmention(blog=alice.blog, source=site.url(f"/r{n}"), target=target)
+    assert queued() == before + 1
+    assert verify(None) == 3 and Received.objects.filter(state="accepted").count() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        accept_webmention(blog=alice.blog, source=site.url("/r3"), target=target)
+    assert queued() == before + 2
+
+
+def test_without_a_shared_cache_each_receipt_queues_its_job(
+    alice, make_post, site, settings, django_capture_on_commit_callbacks
+):
+    """The embedded default (a cache per process): the worker could never clear the flag."""
+    settings.WEBMENTION_COALESCE_JOBS = False
+    post = make_post(alice, "Reply to me")
+    before = queued()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(2):
+            accept_webmention(blog=alice.blog, source=site.url(f"/r{n}"), target=post.get_absolute_url())
+    assert queued() == before + 2
