@@ -19,6 +19,7 @@ Alone and under load alternate --rounds // 2 + 1 times (at least 2); the medians
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -37,6 +38,9 @@ FOLLOWERS = 10_000
 PAGES = ("home", "permalink", "rss", "json")
 TARGET_P99 = 1.5
 TARGET_DRAIN = 60.0
+# The soak rate as a share of the wrk maximum: half, as issue 7 asks; BENCH_SOAK_SHARE=0.15 (say)
+# shows where the target holds on this machine.
+SHARE = float(os.environ.get("BENCH_SOAK_SHARE", "0.5"))
 
 
 def page_mix(ctx: dict) -> list[tuple[str, str]]:
@@ -129,10 +133,11 @@ def scenario_8(ctx: dict, args) -> dict:
     maximum = statistics.median(
         load.wrk_rotating(app.port, targets, duration=args.duration) for _ in range(args.rounds)
     )
-    rate, client_cap = client_rate(ctx, maximum / 2)
+    rate, client_cap = client_rate(ctx, maximum * SHARE)
     print(
-        f"  page mix maximum {maximum:,.0f} req/s; half is {maximum / 2:,.0f}, the {load.client()} open-loop "
-        f"client keeps time up to {client_cap:,.0f} req/s → soak at {rate:,.0f} req/s for {seconds} s",
+        f"  page mix maximum {maximum:,.0f} req/s; {SHARE:.0%} is {maximum * SHARE:,.0f}, the "
+        f"{load.client()} open-loop client keeps time up to {client_cap:,.0f} req/s → soak at "
+        f"{rate:,.0f} req/s for {seconds} s",
         flush=True,
     )
     scenario_fanout.seed()
@@ -174,6 +179,7 @@ def scenario_8(ctx: dict, args) -> dict:
     return {
         "maximum": maximum,
         "rate": rate,
+        "share": SHARE,
         "client_cap": client_cap,
         "client": load.client(),
         "seconds": seconds,
@@ -192,8 +198,9 @@ def table_8(result: dict, args) -> str:
     ratio, drain = result["ratio"], result["drain"]
     lines = [
         f"Page mix (home, permalink, RSS, JSON Feed of the 10- and 10,000-post blogs): wrk maximum "
-        f"{result['maximum']:,.0f} req/s; half of it, capped where the {result['client']} open-loop client "
-        f"still sends 99 % on time against nginx ({result['client_cap']:,.0f} req/s): "
+        f"{result['maximum']:,.0f} req/s; {result.get('share', 0.5):.0%} of it, capped where the "
+        f"{result['client']} open-loop client still sends 99 % on time against nginx "
+        f"({result['client_cap']:,.0f} req/s): "
         f"{result['rate']:,.0f} req/s, open loop for {result['seconds']} s; "
         f"under load: {result['feeds']:,} farm feeds swept again and again by the worker, and a post to "
         f"{FOLLOWERS:,} followers every {PUBLISH_EVERY:.0f} s. {len(result['rounds'])} alternating rounds.",
