@@ -101,7 +101,10 @@ def poll_due(*, threads: int | None = None, budget: float | None = None, claim: 
             while not exhausted and len(in_flight) < threads and time.monotonic() < deadline:
                 ids = claim_due_feeds(limit=claim, slow_limit=slow_room - len(slow))
                 feeds = list(Feed.objects.filter(pk__in=ids))
-                exhausted = not feeds
+                if not feeds:
+                    # None due, unless slow ones wait for room: then claim again as fetches finish.
+                    exhausted = len(slow) < slow_room
+                    break
                 for feed in feeds:
                     was_slow = feed.fetch_ms >= SLOW_FETCH_MS  # read before its fetch thread changes it
                     future = fetchers.submit(_fetch, feed)

@@ -294,3 +294,11 @@ def test_slow_hosts_hold_at_most_half_the_fetching_threads(loopback, alice, sett
         followed(alice, server.url(f"/fast{n}.xml"))
     assert polling.poll_due(threads=2, claim=2) == {"updated": 6}
     assert released == [True, True]
+
+
+def test_slow_feeds_waiting_for_room_are_still_polled(feed_site, alice):
+    """Only slow feeds left, one thread's worth of room: each is claimed once the one before is done,
+    not left for the next beat."""
+    feeds = [followed(alice, feed_site.serve(f"/slow{n}/", "ghost.rss")) for n in range(3)]
+    Feed.objects.filter(pk__in=[f.pk for f in feeds]).update(fetch_ms=5000)
+    assert polling.poll_due(threads=2, claim=2) == {"updated": 3}
