@@ -279,7 +279,7 @@ def start_celery(env: dict, *, concurrency: int = 2, queues: str = "") -> Server
     args += ["--without-mingle", "--prefetch-multiplier", "1"]
     if queues:
         args += ["-Q", queues]
-    process = subprocess.Popen(args, cwd=ROOT, env=env)  # noqa: S603
+    process = subprocess.Popen(args, cwd=ROOT, env={**env, "PGAPPNAME": "microhost-worker"})  # noqa: S603
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # ready when it answers a ping
         if process.poll() is not None:
@@ -342,7 +342,8 @@ def start_app(env: dict, *, server: str = "", workers: int = 2) -> Server:
     else:
         bind = ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
     args = [str(VENV_BIN / command), *options, *bind, "microhost.wsgi:application"]
-    process = subprocess.Popen(args, cwd=ROOT, env=env)  # noqa: S603
+    # PGAPPNAME names its PostgreSQL backends (bench/cpu_shares.py tells them from the worker's).
+    process = subprocess.Popen(args, cwd=ROOT, env={**env, "PGAPPNAME": "microhost-web"})  # noqa: S603
     wait_for_port(port, process)
     return Server(server, port, process)
 

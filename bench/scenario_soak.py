@@ -27,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+import cpu_shares
 import harness
 import load
 import scenario_fanout
@@ -149,11 +150,15 @@ def scenario_8(ctx: dict, args) -> dict:
     try:
         scenario_fanout.drain(ctx["env"]["REDIS_URL"])
         for _ in range(max(2, args.rounds // 2 + 1)):
+            before = cpu_shares.snapshot()
             alone = load.open_loop_many(app.port, targets, rate=rate, duration=seconds, workers=64)
+            alone_cpu = cpu_shares.cores(before, cpu_shares.snapshot())
             background = Background(ctx, helper, base, token)
             background.start()
             try:
+                before = cpu_shares.snapshot()
                 loaded = load.open_loop_many(app.port, targets, rate=rate, duration=seconds, workers=64)
+                loaded_cpu = cpu_shares.cores(before, cpu_shares.snapshot())
             finally:
                 background.stop()
             drained = scenario_fanout.drain(ctx["env"]["REDIS_URL"], timeout=600)
@@ -161,6 +166,8 @@ def scenario_8(ctx: dict, args) -> dict:
                 {
                     "alone": alone,
                     "loaded": loaded,
+                    "alone_cpu": alone_cpu,
+                    "loaded_cpu": loaded_cpu,
                     "drain": drained,
                     "sweeps": background.sweeps,
                     "posts": background.posts,
@@ -170,7 +177,8 @@ def scenario_8(ctx: dict, args) -> dict:
                 f"  alone p50/p99 {alone.p50:.1f}/{alone.p99:.1f} ms (late {alone.late}); under load "
                 f"{loaded.p50:.1f}/{loaded.p99:.1f} ms (late {loaded.late}); {background.sweeps} sweeps "
                 f"started, {background.posts} posts to {FOLLOWERS:,} followers; queues empty "
-                f"{drained:.1f} s after",
+                f"{drained:.1f} s after\n    cores alone: {cpu_shares.line(alone_cpu)}\n"
+                f"    cores under load: {cpu_shares.line(loaded_cpu)}",
                 flush=True,
             )
     finally:
@@ -216,6 +224,7 @@ def table_8(result: dict, args) -> str:
             f"| {late_share(r['alone'])} / {late_share(r['loaded'])} "
             f"| {r['sweeps']} | {r['posts']} | {r['drain']:.1f} s |"
         )
+    lines += ["", *cpu_table(result["rounds"])]
     lines += [
         "",
         f"**Median p99 under load ÷ alone: {ratio:.2f}** (target ≤ {TARGET_P99}: "
@@ -223,6 +232,30 @@ def table_8(result: dict, args) -> str:
         f"(target ≤ {TARGET_DRAIN:.0f} s: {'met' if drain <= TARGET_DRAIN else 'not met'}).",
     ]
     return "\n".join(lines)
+
+
+def cpu_table(rounds: list[dict]) -> list[str]:
+    """Cores each kind of process used (median over the rounds), alone and under load: how much of the
+    machine the web kept when the background work ran (bench/cpu_shares.py)."""
+    if not rounds or not rounds[0].get("loaded_cpu"):
+        return []
+    groups = sorted(
+        {g for r in rounds for g in (*r["alone_cpu"], *r["loaded_cpu"])} - {"machine"},
+        key=lambda g: -statistics.median(r["loaded_cpu"].get(g, 0.0) for r in rounds),
+    )
+    lines = [
+        "Cores used during the measured stretch (median of the rounds; 2 cores in all; PostgreSQL "
+        "backends told apart by the application_name the app and the worker set):",
+        "",
+        "| process | alone | under load |",
+        "|---|---:|---:|",
+    ]
+    for group in [*groups, "machine"]:
+        alone = statistics.median(r["alone_cpu"].get(group, 0.0) for r in rounds)
+        loaded = statistics.median(r["loaded_cpu"].get(group, 0.0) for r in rounds)
+        if group == "machine" or max(alone, loaded) >= 0.005:
+            lines.append(f"| {group} | {alone:.2f} | {loaded:.2f} |")
+    return lines
 
 
 def late_share(lat: load.Latency) -> str:

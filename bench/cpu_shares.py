@@ -1,0 +1,122 @@
+"""Where a measured stretch's CPU went: cores used by each kind of process on the machine.
+
+    before = cpu_shares.snapshot()
+    ...                                   # the load
+    used = cpu_shares.cores(before, cpu_shares.snapshot())   # {"web": 0.93, "postgres (worker)": 0.41, …}
+
+Reads /proc: each process's utime + stime and the machine's busy time. Processes are grouped by what
+they are (the app server, the Celery worker, PostgreSQL backends split by the application_name their
+client set — PGAPPNAME, which the suite gives the app and the worker —, Redis, the feed farm, nginx, the
+open-loop client, this script). A process that started and ended inside the stretch (the compiled
+client, psql calls) is not seen by either snapshot: its time is in "other", the machine's busy time
+less every group. Linux only; elsewhere snapshot() is empty and cores() returns {}.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import harness
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+PROC = Path("/proc")
+
+
+@dataclass
+class Snapshot:
+    at: float
+    busy: int  # the machine's non-idle ticks, all cores
+    ticks: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid → (group, utime + stime)
+
+
+def _pg_roles() -> dict[int, str]:
+    """PostgreSQL backend pid → the application_name its client set (empty for none)."""
+    sql = "SELECT pid || '|' || application_name FROM pg_stat_activity WHERE backend_type = 'client backend'"
+    try:
+        out = harness.psql(sql, db="postgres", capture=True)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    roles = {}
+    for line in out.splitlines():
+        pid, _, name = line.partition("|")
+        if pid.isdigit():
+            roles[int(pid)] = name
+    return roles
+
+
+def _group(pid: int, comm: str, cmdline: str, roles: dict[int, str]) -> str:
+    if pid == os.getpid():
+        return "bench script"
+    if comm == "postgres" or cmdline.startswith("postgres"):
+        role = roles.get(pid, "")
+        if role.startswith("microhost-worker"):
+            return "postgres (worker)"
+        if role.startswith("microhost-web"):
+            return "postgres (web)"
+        return "postgres (other)"
+    for needle, group in (
+        ("redis-server", "redis"),
+        ("celery", "worker"),
+        ("granian", "web"),
+        ("gunicorn", "web"),
+        ("--farm", "feed farm"),
+        ("nginx", "nginx"),
+        ("openloop", "open-loop client"),
+        ("wrk", "wrk"),
+    ):
+        if needle in cmdline or needle in comm:
+            return group
+    return "other"
+
+
+def _machine_busy() -> int:
+    fields = [int(v) for v in (PROC / "stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields[:8]) - idle  # user … softirq, steal; guest time is already in user
+
+
+def snapshot() -> Snapshot | None:
+    if not (PROC / "stat").exists():
+        return None
+    roles = _pg_roles()
+    snap = Snapshot(at=time.monotonic(), busy=_machine_busy())
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        rest = stat[stat.rindex(")") + 2 :].split()
+        ticks = int(rest[11]) + int(rest[12])  # utime, stime (fields 14 and 15 of stat)
+        pid = int(entry.name)
+        snap.ticks[pid] = (_group(pid, comm, cmdline, roles), ticks)
+    return snap
+
+
+def cores(before: Snapshot | None, after: Snapshot | None) -> dict[str, float]:
+    """Cores used by each group between the two snapshots (1.0 = one core busy the whole time), and
+    "other" for the machine's busy time no group accounts for."""
+    if before is None or after is None:
+        return {}
+    seconds = max(after.at - before.at, 1e-9)
+    used: dict[str, float] = {}
+    for pid, (group, ticks) in after.ticks.items():
+        start = before.ticks.get(pid, (group, 0))[1] if pid in before.ticks else 0
+        used[group] = used.get(group, 0.0) + (ticks - start) / TICKS / seconds
+    total = (after.busy - before.busy) / TICKS / seconds
+    used["other"] = used.get("other", 0.0) + max(0.0, total - sum(used.values()))
+    used["machine"] = total
+    return used
+
+
+def line(used: dict[str, float]) -> str:
+    """The groups worth naming, biggest first: 'web 0.93, postgres (worker) 0.41, …'."""
+    parts = [f"{g} {c:.2f}" for g, c in sorted(used.items(), key=lambda kv: -kv[1]) if g != "machine"]
+    return ", ".join(p for p in parts if not p.endswith(" 0.00")) + f" (machine {used.get('machine', 0):.2f})"
