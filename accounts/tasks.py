@@ -1,9 +1,11 @@
-"""Periodic re-verification of serving custom domains (R26; gitlab-ce#29497)."""
+"""Periodic jobs: re-verification of serving custom domains (R26; gitlab-ce#29497), and forgetting
+credentials nobody can use any more (accounts/credential_purge.py)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from accounts.credential_purge import purge_dead_credentials
 from accounts.domains import recheck_domain
 from accounts.models import Domain
 
@@ -23,3 +25,9 @@ def recheck_domain_task(domain_id: int) -> None:
     domain = Domain.objects.select_related("blog").filter(pk=domain_id).first()
     if domain is not None and domain.verified_at is not None:
         recheck_domain(domain=domain)
+
+
+@shared_task(name="accounts.purge_dead_credentials")
+def purge_dead_credentials_task() -> dict[str, int]:
+    """Beat, daily: delete tokens and authorization codes long past any use."""
+    return purge_dead_credentials()

@@ -325,6 +325,8 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-prove serving custom domains daily; one failing for 3 days stops being served (R26).
     "accounts-recheck-domains": {"task": "accounts.recheck_domains", "schedule": 24 * 3600},
+    # Delete tokens and authorization codes long dead (accounts/credential_purge.py).
+    "accounts-purge-dead-credentials": {"task": "accounts.purge_dead_credentials", "schedule": 24 * 3600},
     # Re-enqueue webmention rows (received and outgoing) whose job is due or whose message was lost.
     "webmention-sweep": {"task": "webmention.sweep", "schedule": 60},
     # Poll every feed that is due (adaptive interval per feed).
