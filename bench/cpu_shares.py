@@ -15,6 +15,7 @@ less every group. Linux only; elsewhere snapshot() is empty and cores() returns 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -120,3 +121,9 @@ def line(used: dict[str, float]) -> str:
     """The groups worth naming, biggest first: 'web 0.93, postgres (worker) 0.41, …'."""
     parts = [f"{g} {c:.2f}" for g, c in sorted(used.items(), key=lambda kv: -kv[1]) if g != "machine"]
     return ", ".join(p for p in parts if not p.endswith(" 0.00")) + f" (machine {used.get('machine', 0):.2f})"
+
+
+def medians(stretches: list[dict[str, float]]) -> dict[str, float]:
+    """Each group's median over several stretches (0 where a stretch did not see it)."""
+    groups = {g for used in stretches for g in used}
+    return {g: statistics.median(used.get(g, 0.0) for used in stretches) for g in groups} if stretches else {}

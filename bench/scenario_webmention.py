@@ -35,6 +35,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import cpu_shares
 import harness  # bench/ is on sys.path: the suite puts it there, and it is a script's own folder
 import load
 
@@ -218,19 +219,21 @@ def scenario_7(ctx: dict, args) -> dict:
         alone = load.open_loop(app.port, host, "/", rate=args.rate, duration=args.lat_seconds)
         bodies, during = farm.take(size), {}
         reader = threading.Thread(target=read_home, args=(app.port, host, args, during))
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_shares.snapshot()
         reader.start()
         in_burst = open_loop_post(app.port, host, "/webmention", bodies, BURST_RATE)
         sent = time.perf_counter() - started
+        burst_cpu = cpu_shares.cores(cpu_before, cpu_shares.snapshot())  # the paced sending only
         drained = sent + farm.wait_drained()
         reader.join()
         row = {"noop": noop, "receipt": receipt, "alone": alone.samples, "during": during["lat"].samples,
                "in_burst": in_burst, "sent_seconds": sent, "verify_seconds": drained,
-               "verified_per_s": size / drained}  # fmt: skip
+               "verified_per_s": size / drained, "burst_cpu": burst_cpu}  # fmt: skip
         rows.append(row)
         print(f"  receipt p99 {p99(receipt):.1f} ms vs no-op {p99(noop):.1f} ms; burst of {size} sent in "
               f"{sent:.1f} s, all verified after {drained:.1f} s ({row['verified_per_s']:.0f}/s); home p99 "
-              f"{alone.p99:.1f} ms alone, {during['lat'].p99:.1f} ms during", flush=True)  # fmt: skip
+              f"{alone.p99:.1f} ms alone, {during['lat'].p99:.1f} ms during\n"
+              f"    cores while the burst was sent: {cpu_shares.line(burst_cpu)}", flush=True)  # fmt: skip
     result = summarise(size, receipt_count, rows, farm)
     result["capacity"] = capacity(app.port, host, farm, size)
     return result
@@ -307,6 +310,10 @@ def table_7(result: dict, args) -> str:
         f"| blog home p99 ms during the burst | {m('during_p99'):.1f} | alone {m('alone_p99'):.1f} "
         f"| rise ≤ {TARGET_PAGE_RISE:.0%}: {rise:+.0%} — {ok[rise <= TARGET_PAGE_RISE]} |",
     ]  # fmt: skip
+    cpu = cpu_shares.medians([x["burst_cpu"] for x in rows if x.get("burst_cpu")])
+    if cpu:
+        lines += ["", "Cores used while the burst was sent (median of the rounds; bench/cpu_shares.py): "
+                  f"{cpu_shares.line(cpu)}, of 2."]  # fmt: skip
     return "\n".join(lines)
 
 
