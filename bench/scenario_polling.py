@@ -1,7 +1,9 @@
 """Scenario 5: polling 10,000 loopback feeds with the real Celery worker vs a parse-free 304 loop.
 
 A feed farm (an asyncio HTTP server in a child process, keep-alive, no threads) serves 10,000 feeds
-(× --scale when < 1) at http://127.0.0.1:<port>/f/<n>, the kind chosen by n % 50:
+(× --scale when < 1) at http://127.88.x.y:<port>/f/<n> — spread over FARM_HOSTS loopback addresses, as
+feeds live on many hosts and the poller fetches at most TIMELINE_POLL_PER_HOST at once from one host —
+the kind chosen by n % 50:
   0-32 (66 %) answer 304 to their ETag;  33-37 (10 %) the same body without validators (hash-skipped);
   38-47 (20 %) a changed body on every request (a new entry each poll, parsed, stored, fanned out);
   48 (2 %) slow: 304 after SLOW_SECONDS (under the fetcher's 15 s deadline);
@@ -126,11 +128,21 @@ class Farm(asyncio.Protocol):
             self.transport.close()
 
 
+# The farm's feeds are spread over this many loopback hosts (127.88.x.y; Linux routes all of 127/8 to
+# the loopback interface); 127.0.0.1 serves them too, for the control URL, the ceiling and the reference.
+FARM_HOSTS = 500
+
+
+def farm_host(k: int) -> str:
+    return f"127.88.{1 + k // 250}.{1 + k % 250}"
+
+
 def farm_main(port: int) -> None:
     async def serve() -> None:
-        server = await asyncio.get_running_loop().create_server(Farm, "127.0.0.1", port, backlog=1024)
-        async with server:
-            await server.serve_forever()
+        loop = asyncio.get_running_loop()
+        hosts = ["127.0.0.1", *(farm_host(k) for k in range(FARM_HOSTS))]
+        servers = [await loop.create_server(Farm, host, port, backlog=1024) for host in hosts]
+        await asyncio.gather(*(server.serve_forever() for server in servers))
 
     asyncio.run(serve())
 
@@ -206,12 +218,14 @@ class Helper:
 
 def insert_feeds(base: str, feeds: int) -> None:
     """The farm's feeds, each followed by one seeded user; older farms' rows are never polled again."""
-    harness.psql("UPDATE timeline_feed SET next_poll_at = NULL WHERE url LIKE 'http://127.0.0.1:%'")
+    harness.psql(r"UPDATE timeline_feed SET next_poll_at = NULL WHERE url ~ '^http://127\.[0-9.]+:[0-9]+/f/'")
+    port = base.rsplit(":", 1)[1]
     harness.psql(
         f"""INSERT INTO timeline_feed (url, final_url, format, title, site_url, etag, last_modified,
             body_hash, state, error_count, last_error, last_warning, interval, next_poll_at, websub_hub,
             websub_topic, websub_secret, created_at)
-            SELECT '{base}/f/' || g, '', '', '', '', '', '', '', 'ok', 0, '', '', 3600,
+            SELECT 'http://127.88.' || (1 + (g % {FARM_HOSTS}) / 250) || '.' || (1 + (g % {FARM_HOSTS}) % 250)
+                   || ':{port}/f/' || g, '', '', '', '', '', '', '', 'ok', 0, '', '', 3600,
             now() + interval '100 years', '', '', '', now()
             FROM generate_series(0, {feeds - 1}) g"""
     )
@@ -219,13 +233,18 @@ def insert_feeds(base: str, feeds: int) -> None:
         f"""INSERT INTO timeline_follow (user_id, feed_id, channel, created_at)
             SELECT u.min + (f.id % 1000), f.id, 'default', now()
             FROM timeline_feed f, (SELECT min(id) AS min FROM accounts_user) u
-            WHERE f.url LIKE '{base}/f/%' ON CONFLICT DO NOTHING"""
+            WHERE f.{farm_feeds(base)} ON CONFLICT DO NOTHING"""
     )
+
+
+def farm_feeds(base: str) -> str:
+    """SQL: the feeds of the farm at `base` (its port is the run's own)."""
+    return f"url LIKE 'http://127.88.%:{base.rsplit(':', 1)[1]}/f/%'"
 
 
 def sweep(ctx: dict, helper: Helper, base: str, feeds: int) -> dict:
     """Make every farm feed due, trigger the beat task, wait until each was polled once."""
-    like = f"url LIKE '{base}/f/%'"
+    like = farm_feeds(base)
     started = harness.psql(
         f"UPDATE timeline_feed SET next_poll_at = now() - interval '1 second' WHERE {like}; "
         "SELECT extract(epoch FROM now())",

@@ -81,7 +81,7 @@ class Background:
             raise RuntimeError(f"background load failed: {self.errors[0]}")
 
     def poll(self) -> None:
-        like = f"url LIKE '{self.base}/f/%'"
+        like = scenario_polling.farm_feeds(self.base)
         try:
             while not self.stopping.is_set():
                 harness.psql(

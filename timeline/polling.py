@@ -11,10 +11,10 @@ import hashlib
 import logging
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -40,6 +40,11 @@ CLAIM = 10  # feeds a polling thread claims at a time (one UPDATE … skip-locke
 # slow host costs one of them for its seconds. 128 rather than 32: scenario 5 at 3,000 feeds swept in
 # 12-14 s instead of 14-19 s, and the first (all-parsing) sweep in 44 s instead of 72 s.
 THREADS = 128
+# Fetches one host may have in flight from one polling job. Many followed feeds can live on one host
+# (a platform's users, medium.com/feed/@…, youtube.com/feeds/…): THREADS requests at once there is
+# what no polite poller does, and what a silo answers with 429. The rest of that host's feeds wait,
+# claimed, for one of its fetches to finish; other hosts' feeds go on meanwhile.
+PER_HOST = 4
 
 
 @dataclass
@@ -88,35 +93,66 @@ def poll_due(*, threads: int | None = None, budget: float | None = None, claim: 
     The calling thread does all the database work (claim `claim` feeds at a time, leased and
     skip-locked; load them; store each outcome) while a pool of `threads` only fetches, so a slow or
     hanging host holds one fetching thread and no database connection, and the last stragglers are
-    the only tail. Returns the count of each outcome."""
+    the only tail. One host has at most PER_HOST fetches in flight. Returns the count of each outcome."""
     threads = threads or conf.get("TIMELINE_POLL_THREADS", THREADS)
+    per_host = max(1, conf.get("TIMELINE_POLL_PER_HOST", PER_HOST))
     deadline = time.monotonic() + (budget if budget is not None else conf.get("TIMELINE_POLL_BUDGET", 50))
     outcomes: Counter[str] = Counter()
     in_flight: dict[Future, Feed] = {}
+    at_host: Counter[str] = Counter()  # fetches in flight per host
+    held: deque[Feed] = deque()  # claimed feeds waiting for room at their host
     slow: set[Future] = set()  # those fetching a feed that was slow when claimed
     slow_room = max(1, threads // 2)  # slow hosts never hold more than half the fetching threads
     exhausted = False
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="poll") as fetchers:
+
+        def start(feed: Feed) -> None:
+            was_slow = feed.fetch_ms >= SLOW_FETCH_MS  # read before its fetch thread changes it
+            future = fetchers.submit(_fetch, feed)
+            in_flight[future] = feed
+            at_host[_host(feed)] += 1
+            if was_slow:
+                slow.add(future)
+
         while True:
-            while not exhausted and len(in_flight) < threads and time.monotonic() < deadline:
-                ids = claim_due_feeds(limit=claim, slow_limit=slow_room - len(slow))
+            while not exhausted and len(in_flight) + len(held) < threads and time.monotonic() < deadline:
+                held_slow = sum(feed.fetch_ms >= SLOW_FETCH_MS for feed in held)
+                ids = claim_due_feeds(limit=claim, slow_limit=slow_room - len(slow) - held_slow)
                 feeds = list(Feed.objects.filter(pk__in=ids))
                 if not feeds:
                     # None due, unless slow ones wait for room: then claim again as fetches finish.
-                    exhausted = len(slow) < slow_room
+                    exhausted = len(slow) + held_slow < slow_room
                     break
                 for feed in feeds:
-                    was_slow = feed.fetch_ms >= SLOW_FETCH_MS  # read before its fetch thread changes it
-                    future = fetchers.submit(_fetch, feed)
-                    in_flight[future] = feed
-                    if was_slow:
-                        slow.add(future)
+                    (start if at_host[_host(feed)] < per_host else held.append)(feed)
             if not in_flight:
-                return outcomes
+                return outcomes  # nothing is held either: a feed waits only behind its host's fetches
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 slow.discard(future)
-                outcomes[_finish_safely(in_flight.pop(future), future.result())] += 1
+                feed = in_flight.pop(future)
+                at_host[_host(feed)] -= 1
+                outcomes[_finish_safely(feed, future.result())] += 1
+            _start_held(held, at_host, per_host, start, out_of_time=time.monotonic() >= deadline)
+
+
+def _host(feed: Feed) -> str:
+    return (urlsplit(feed.url).hostname or "").lower()
+
+
+def _start_held(held: deque[Feed], at_host: Counter[str], per_host: int, start, *, out_of_time: bool) -> None:
+    """Start each held feed whose host has room now; out of time, hand them back to the next job
+    (due again now) rather than wait behind a slow host."""
+    if out_of_time and held:
+        Feed.objects.filter(pk__in=[feed.pk for feed in held]).update(next_poll_at=timezone.now())
+        held.clear()
+        return
+    for _ in range(len(held)):
+        feed = held.popleft()
+        if at_host[_host(feed)] < per_host:
+            start(feed)
+        else:
+            held.append(feed)
 
 
 def _fetch(feed: Feed) -> tuple[Response, str] | FetchError:

@@ -302,3 +302,45 @@ def test_slow_feeds_waiting_for_room_are_still_polled(feed_site, alice):
     feeds = [followed(alice, feed_site.serve(f"/slow{n}/", "ghost.rss")) for n in range(3)]
     Feed.objects.filter(pk__in=[f.pk for f in feeds]).update(fetch_ms=5000)
     assert polling.poll_due(threads=2, claim=2) == {"updated": 3}
+
+
+def test_one_host_never_gets_more_than_its_share_of_fetches(loopback, alice, settings):
+    """Six feeds on one host and six on another, eight threads, two a host: the busy host never sees
+    more than two requests at once, the other host's feeds go on meanwhile, and every feed is polled."""
+    settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = True
+    settings.TIMELINE_POLL_PER_HOST = 2
+    lock, at_once, most = threading.Lock(), {}, {}
+
+    def respond(req):
+        host = req.headers["Host"].split(":")[0]
+        with lock:
+            at_once[host] = at_once.get(host, 0) + 1
+            most[host] = max(most.get(host, 0), at_once[host])
+        time.sleep(0.15)
+        with lock:
+            at_once[host] -= 1
+        req.reply(200, sample("ghost.rss"), {"Content-Type": "application/rss+xml"})
+
+    server = loopback(respond)
+    for n in range(6):
+        followed(alice, server.url(f"/a{n}.xml"))
+        followed(alice, server.url(f"/b{n}.xml", host="localhost"))
+    assert polling.poll_due(threads=8, claim=4) == {"updated": 12}
+    assert most == {"127.0.0.1": 2, "localhost": 2}
+
+
+def test_feeds_held_for_their_host_go_back_when_time_runs_out(loopback, alice, settings):
+    """Out of time, feeds still waiting for room at their host are handed back, due now, unpolled."""
+    settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = True
+    settings.TIMELINE_POLL_PER_HOST = 1
+
+    def respond(req):
+        time.sleep(0.3)
+        req.reply(200, sample("ghost.rss"), {"Content-Type": "application/rss+xml"})
+
+    server = loopback(respond)
+    feeds = [followed(alice, server.url(f"/f{n}.xml")) for n in range(3)]
+    assert polling.poll_due(threads=4, claim=3, budget=0.1) == {"updated": 1}
+    rows = Feed.objects.filter(pk__in=[f.pk for f in feeds])
+    assert rows.filter(last_polled_at__isnull=False).count() == 1
+    assert rows.filter(last_polled_at__isnull=True, next_poll_at__lte=timezone.now()).count() == 2
