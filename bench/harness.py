@@ -265,6 +265,15 @@ def start_gunicorn(env: dict, *, workers: int = 2, extra: tuple[str, ...] = ()) 
 # web's 1024): on one machine, pages win the cores and jobs take what is left. BENCH_WORKER_NICE=0
 # measures the worker on an equal footing.
 WORKER_NICE = int(os.environ.get("BENCH_WORKER_NICE", "10"))
+# The feed farm (scenarios 5, 8) and the webmention source farm (7) stand for other machines on the
+# internet: their CPU is not the platform's to share. At nice 10 they take what the app leaves on this
+# one machine instead of competing with its pages (BENCH_FARM_NICE=0: as before session 5).
+FARM_NICE = int(os.environ.get("BENCH_FARM_NICE", "10"))
+
+
+def farm_command(args: list[str]) -> list[str]:
+    """A farm's command line, at FARM_NICE."""
+    return ["nice", "-n", str(FARM_NICE), *args] if FARM_NICE else args
 
 
 def start_celery(env: dict, *, concurrency: int = 2, queues: str = "") -> Server:

@@ -298,7 +298,8 @@ def scenario_5(ctx: dict, args) -> dict:
     feeds = FEEDS if args.scale >= 1 else max(500, int(FEEDS * args.scale))
     ctx["env"]["MICROHOST_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the worker fetches loopback feeds
     port = harness.free_port()
-    farm = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--farm", str(port)])  # noqa: S603
+    command = harness.farm_command([sys.executable, str(Path(__file__).resolve()), "--farm", str(port)])
+    farm = subprocess.Popen(command)  # noqa: S603
     harness.wait_for_port(port, farm)
     ctx["servers"].append(harness.Server("feed farm", port, farm))
     base = f"http://127.0.0.1:{port}"

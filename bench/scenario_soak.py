@@ -52,7 +52,7 @@ def start_farm(ctx: dict, feeds: int) -> str:
     ctx["env"]["MICROHOST_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the worker fetches loopback feeds
     port = harness.free_port()
     script = str(Path(scenario_polling.__file__).resolve())
-    farm = subprocess.Popen([sys.executable, script, "--farm", str(port)])  # noqa: S603
+    farm = subprocess.Popen(harness.farm_command([sys.executable, script, "--farm", str(port)]))  # noqa: S603
     harness.wait_for_port(port, farm)
     ctx["servers"].append(harness.Server("feed farm", port, farm))
     base = f"http://127.0.0.1:{port}"

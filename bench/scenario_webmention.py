@@ -160,7 +160,7 @@ class Farm:
         config = Path(ctx["tmp"]) / "sources.json"
         config.write_text(json.dumps({"targets": targets, "hosts": self.hosts, "port": self.port}))
         args = [sys.executable, str(Path(__file__).resolve()), "--farm", str(config)]
-        process = subprocess.Popen(args)  # noqa: S603
+        process = subprocess.Popen(harness.farm_command(args))  # noqa: S603
         deadline = time.monotonic() + 30
         while not Path(str(config) + ".ready").exists():
             if process.poll() is not None or time.monotonic() > deadline:
