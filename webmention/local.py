@@ -12,13 +12,15 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest
 from django.urls import Resolver404, resolve
 
 from accounts.models import Blog
 from accounts.selectors import blog_for_host
 from posts.models import Post
+from webmention.models import BlockedDomain
 
 
 def local_blog(url: str) -> Blog | None:
@@ -47,20 +49,42 @@ def served_at(blog: Blog, url: str) -> bool:
     return host in {blog.host, f"{blog.subdomain}.{settings.MICROHOST_DOMAIN}"}
 
 
-def target_post(blog: Blog, url: str, *, blocks: QuerySet) -> tuple[bool, Post | None, bool]:
+def target_post(blog: Blog, url: str, *, source_domains: list[str]) -> tuple[bool, Post | None, bool]:
     """(accepts webmentions, post, blocked) for a target URL on this blog: home → (True, None, …); a live
     published post → (True, post, …); anything else → (False, None, …). The #fragment is ignored.
-    Whether `blocks` (moderation.blocks_of) has a row is answered by the same query: one query here."""
+    `blocked` says whether the owner blocked one of `source_domains` (the source host and its parents,
+    moderation.parent_domains), answered by the same query: one query here.
+
+    Plain SQL: the receipt is the busiest public write (a burst of likes is hundreds a second), and
+    building this query with the ORM (filter, only, annotate(Exists)) cost ~0.8 ms of CPU a receipt,
+    five times what PostgreSQL takes to answer it (issue 7, scenario 7)."""
     path = urlsplit(url).path or "/"
-    if path == "/":
-        return True, None, blocks.exists()
-    # One plain query: the permalink's prefetches (photos, categories) are not needed here.
-    post = Post.objects.for_blog(blog).filter(path=path if path.endswith("/") else path + "/")
-    post = post.only("id", "blog_id", "status", "deleted_at", "visibility")  # not the post's text
-    post = next(iter(post.annotate(source_blocked=Exists(blocks))[:1]), None)
-    if post is None or post.is_draft or post.is_deleted or post.visibility == Post.Visibility.PRIVATE:
+    # Only table names and placeholders are formatted in; every value is a parameter.
+    marks = ", ".join(["%s"] * len(source_domains))
+    blocked_sql = (
+        f"EXISTS(SELECT 1 FROM {BlockedDomain._meta.db_table} WHERE blog_id = %s AND domain IN ({marks}))"  # noqa: S608
+    )
+    blocked_params = [blog.pk, *source_domains]
+    with connection.cursor() as cursor:
+        if path == "/":
+            cursor.execute(f"SELECT {blocked_sql}", blocked_params)
+            return True, None, bool(cursor.fetchone()[0])
+        cursor.execute(
+            f"SELECT id, status, visibility, deleted_at, {blocked_sql} FROM {Post._meta.db_table} "  # noqa: S608
+            "WHERE blog_id = %s AND path = %s LIMIT 1",
+            [*blocked_params, blog.pk, path if path.endswith("/") else path + "/"],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return False, None, False
-    return True, post, post.source_blocked
+    post = Post.from_db(connection.alias, TARGET_FIELDS, [row[0], blog.pk, *row[1:4]])
+    if post.is_draft or post.is_deleted or post.visibility == Post.Visibility.PRIVATE:
+        return False, None, False
+    return True, post, bool(row[4])
+
+
+# The columns target_post loads (the rest of the post is deferred: its text is not needed).
+TARGET_FIELDS = ["id", "blog_id", "status", "visibility", "deleted_at"]
 
 
 @dataclass

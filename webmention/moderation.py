@@ -13,7 +13,7 @@ from webmention.local import served_at
 from webmention.models import BlockedDomain, Preferences, Received, host_of
 
 
-def _parent_domains(host: str) -> list[str]:
+def parent_domains(host: str) -> list[str]:
     """spam.example.com → [spam.example.com, example.com, com]: blocking a domain blocks its subdomains."""
     labels = host.split(".")
     return [".".join(labels[i:]) for i in range(len(labels))]
@@ -21,7 +21,7 @@ def _parent_domains(host: str) -> list[str]:
 
 def blocks_of(blog: Blog, host: str) -> QuerySet[BlockedDomain]:
     """The owner's blocks that cover host: itself or a parent domain (receipt folds it into a query)."""
-    return BlockedDomain.objects.filter(blog=blog, domain__in=_parent_domains(host))
+    return BlockedDomain.objects.filter(blog=blog, domain__in=parent_domains(host))
 
 
 def is_blocked(blog: Blog, host: str) -> bool:

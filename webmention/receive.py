@@ -66,7 +66,8 @@ def check_request(blog: Blog, source: str, target: str):
         raise Refused("The source and the target must be different URLs.")
     if not served_at(blog, target):
         raise Refused("The target is not on this blog.")
-    accepts, post, blocked = target_post(blog, target, blocks=moderation.blocks_of(blog, host_of(source)))
+    domains = moderation.parent_domains(host_of(source))
+    accepts, post, blocked = target_post(blog, target, source_domains=domains)
     if not accepts:
         raise Refused("The target is not a post on this blog.")
     return post, blocked
