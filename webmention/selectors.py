@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Window
+from django.db.models.functions import RowNumber
 
 from accounts.models import Blog
 from posts.models import Post
@@ -13,6 +14,11 @@ from webmention.models import Outgoing, Received
 THREADED = {Received.Kind.REPLY, Received.Kind.RSVP, Received.Kind.QUOTATION}
 FACEPILE = {Received.Kind.LIKE: "likes", Received.Kind.REPOST: "reposts", Received.Kind.BOOKMARK: "bookmarks"}
 MAX_DEPTH = 3  # deeper replies are shown at this depth
+# At most this many responses of each kind are listed under a post: the latest ones (the counts are of
+# all of them). A post that goes viral gets a thousand likes or replies (Bridgy brings every one from
+# a silo); listing them all made an 800 KB permalink that took half a second to render and was too big
+# for the page cache, so every visitor paid that again (issue 7, seen after scenario 7's bursts).
+SHOWN_PER_KIND = 100
 
 
 @dataclass
@@ -28,13 +34,51 @@ class Responses:
     reposts: list[Received] = field(default_factory=list)
     bookmarks: list[Received] = field(default_factory=list)
     mentions: list[Received] = field(default_factory=list)
-    reply_count: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # every visible response, by kind
 
     @property
     def total(self) -> int:
-        return (
-            self.reply_count + len(self.likes) + len(self.reposts) + len(self.bookmarks) + len(self.mentions)
-        )
+        return sum(self.counts.values())
+
+    @property
+    def reply_count(self) -> int:
+        return sum(self.counts.get(kind, 0) for kind in THREADED)
+
+    @property
+    def like_count(self) -> int:
+        return self.counts.get(Received.Kind.LIKE, 0)
+
+    @property
+    def repost_count(self) -> int:
+        return self.counts.get(Received.Kind.REPOST, 0)
+
+    @property
+    def bookmark_count(self) -> int:
+        return self.counts.get(Received.Kind.BOOKMARK, 0)
+
+    @property
+    def mention_count(self) -> int:
+        return self.total - self.reply_count - self.like_count - self.repost_count - self.bookmark_count
+
+    @property
+    def shown_replies(self) -> int:
+        return sum(min(self.counts.get(kind, 0), SHOWN_PER_KIND) for kind in THREADED)
+
+    @property
+    def more_likes(self) -> int:
+        return self.like_count - len(self.likes)
+
+    @property
+    def more_reposts(self) -> int:
+        return self.repost_count - len(self.reposts)
+
+    @property
+    def more_bookmarks(self) -> int:
+        return self.bookmark_count - len(self.bookmarks)
+
+    @property
+    def more_mentions(self) -> int:
+        return self.mention_count - len(self.mentions)
 
 
 def _thread(rows: list[Received]) -> list[Reply]:
@@ -66,20 +110,32 @@ def has_visible_responses() -> Exists:
 
 
 def responses_for(post: Post) -> Responses:
-    """Everything shown under a post, oldest first, in one query (none if annotated as having none)."""
+    """What is shown under a post, oldest first, in one query (none if annotated as having none): the
+    latest SHOWN_PER_KIND of each kind, each row carrying its kind's count."""
     if getattr(post, "has_responses", True) is False:
         return Responses()
-    rows = list(Received.objects.visible().filter(post=post).order_by("published", "received_at", "id"))
+    newest_first = [F("received_at").desc(), F("id").desc()]
+    rows = list(
+        Received.objects.visible()
+        .filter(post=post)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("kind")], order_by=newest_first),
+            of_kind=Window(Count("id"), partition_by=[F("kind")]),
+        )
+        .filter(rank__lte=SHOWN_PER_KIND)
+        .order_by("published", "received_at", "id")
+    )
     found = Responses()
     threaded = []
     for row in rows:
+        found.counts[row.kind] = row.of_kind
         if row.kind in THREADED:
             threaded.append(row)
         elif row.kind in FACEPILE:
             getattr(found, FACEPILE[row.kind]).append(row)
         else:
             found.mentions.append(row)
-    found.replies, found.reply_count = _thread(threaded), len(threaded)
+    found.replies = _thread(threaded)
     return found
 
 

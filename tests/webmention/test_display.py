@@ -106,6 +106,27 @@ def test_page_queries_stay_bounded_with_many_responses(
     assert "6 replies" in html
 
 
+def test_a_post_with_many_responses_lists_the_latest_of_each_kind_and_counts_all(
+    post, alice, blog_client, monkeypatch, django_assert_max_num_queries
+):
+    """Past SHOWN_PER_KIND of a kind, the latest are listed (oldest first) with the whole count, so a post
+    that went viral keeps a small permalink; still one query for the responses."""
+    monkeypatch.setattr("webmention.selectors.SHOWN_PER_KIND", 3)
+    for n in range(14):
+        mention(post, n, ("reply", "like")[n % 2] if n < 10 else "mention")
+    with django_assert_max_num_queries(5):
+        html = page(blog_client, alice, post)
+    assert "5 replies" in html and "5 likes" in html and "4 mentions" in html
+    assert "The latest 3 of 5 replies" in html
+    shown = [f"<p>Text {n}</p>" for n in (4, 6, 8)]
+    assert all(text in html for text in shown) and html.index(shown[0]) < html.index(shown[2])
+    assert "<p>Text 0</p>" not in html and "<p>Text 2</p>" not in html
+    assert 'alt="Person 9"' in html and 'alt="Person 1"' not in html and "and 2 more" in html
+    assert "site13.example" in html and "site10.example" not in html and "and 1 more" in html
+    items = mf2py.parse(doc=html)["items"][0]["properties"]
+    assert len(items["comment"]) == 3 and len(items["like"]) == 3 and len(items["mention"]) == 3
+
+
 def test_new_responses_change_the_page_etag(post, alice, blog_client, site):
     """A verified mention moves the blog's changed_at, so cached copies (ETag/304) are refreshed."""
     from tests.webmention.conftest import Page, reply_page
