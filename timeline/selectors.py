@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import Col
 
-from accounts.models import User
-from posts.models import Post
-from posts.selectors import attach_relations, relation_flags
+from accounts.models import Blog, User
+from posts.models import Photo, Post
+from posts.selectors import attach_relations
 from timeline import cursor as keyset
 from timeline.imports import may_syndicate
 from timeline.models import FeaturedPost, FeedEntry, Follow, Mute, TimelineItem
@@ -37,28 +42,134 @@ def register_conversation(provider: Callable[[Post], list]) -> None:
 def timeline_page(user: User, *, cursor: str = "", limit: int = PAGE_SIZE) -> tuple[list[TimelineItem], str]:
     """The user's materialised timeline, newest first, muted sources hidden; a fixed number of queries.
 
-    Two when no item has photos, categories or a feed entry: the user's mutes (a short list, cheaper than
-    excluding by subqueries), then the items joined to their posts, blogs and authors, each item saying
-    whether its post has photos or categories. Photos, categories and feed entries are read only when
-    some item on the page has them, into the lists posts.selectors.photos_of()/categories_of() read.
-    Each query Django builds costs more CPU here than PostgreSQL spends answering it (issue 7, scenario 1).
+    One when no item has photos, categories or a feed entry: the items joined to their posts, blogs and
+    authors, mutes excluded and each item saying whether its post has photos or categories. Photos,
+    categories and feed entries are read only when some item on the page has them, into the lists
+    posts.selectors.photos_of()/categories_of() read.
     """
-    muted_blogs, muted_feeds = muted_ids(user)
-    items = TimelineItem.objects.filter(user=user)
-    if muted_blogs:
-        items = items.exclude(blog__in=muted_blogs)
-    if muted_feeds:
-        items = items.exclude(feed__in=muted_feeds)
-    items = items.select_related("post__blog__user").annotate(**relation_flags("post_id"))
-    rows, next_cursor = keyset.page(items, cursor, limit)
+    rows = _page_rows(user, keyset.decode(cursor), limit + 1)
+    more, rows = len(rows) > limit, rows[:limit]
     _load_entries(rows)
-    posts = []
-    for item in rows:
-        if item.post_id:
-            item.post.has_photos, item.post.has_categories = item.has_photos, item.has_categories
-            posts.append(item.post)
-    attach_relations(posts)
-    return rows, next_cursor
+    attach_relations([item.post for item in rows if item.post_id])
+    return rows, keyset.encode(rows[-1].published, rows[-1].pk) if more and rows else ""
+
+
+# The timeline page's query, written once per process from the models' own tables and columns (issue 7,
+# scenario 1): building it with the ORM on every request (three joins, two Exists, the mutes, the keyset)
+# cost more CPU than PostgreSQL spends answering it. The rows become the same model instances
+# select_related() makes, through Model.from_db() and the fields' own database converters.
+_JOINED = (("i", TimelineItem), ("p", Post), ("b", Blog), ("u", User))
+
+
+@dataclass(frozen=True)
+class _PageQuery:
+    sql: str  # a user's items (%(user)s), mutes excluded, {after} a keyset position, %(limit)s of them
+    after: str  # the keyset condition put at {after}: rows older than (%(moment)s, %(pk)s)
+    slices: tuple[tuple[type, int, int, tuple[str, ...]], ...]  # (model, start, stop, attnames) per join
+    converted: tuple[tuple[int, Col, tuple], ...]  # (index, column, converters) of the converted columns
+
+
+def _col(model, name: str, alias: str = "") -> str:
+    column = connection.ops.quote_name(model._meta.get_field(name).column)
+    return f"{alias}.{column}" if alias else column
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _not_muted(name: str) -> str:
+    """Items whose blog (or feed) the user has not muted; NOT IN a subquery PostgreSQL hashes once."""
+    source, target = _col(TimelineItem, name, "i"), _col(Mute, name)
+    muted = f"SELECT {target} FROM {_table(Mute)} WHERE {_col(Mute, 'user')} = %(user)s"  # noqa: S608
+    return f"({source} IS NULL OR {source} NOT IN ({muted} AND {target} IS NOT NULL))"
+
+
+def _has(model) -> str:
+    """Whether the item's post has rows in `model` (photos, category links): what relation_flags says."""
+    post = _col(TimelineItem, "post", "i")
+    return f"EXISTS (SELECT 1 FROM {_table(model)} WHERE {_col(model, 'post')} = {post})"  # noqa: S608
+
+
+@functools.cache
+def _page_query(vendor: str) -> _PageQuery:
+    """The SQL and row layout for the connection's backend (`vendor` keys the cache: tests swap it)."""
+    columns, slices = [], []
+    for alias, model in _JOINED:
+        fields = model._meta.concrete_fields
+        slices.append((model, len(columns), len(columns) + len(fields), tuple(f.attname for f in fields)))
+        columns += [field.get_col(alias) for field in fields]
+    select = ", ".join(f"{c.alias}.{connection.ops.quote_name(c.target.column)}" for c in columns)
+    published, pk = _col(TimelineItem, "published", "i"), _col(TimelineItem, "id", "i")
+    sql = (
+        f"SELECT {select}, {_has(Photo)}, {_has(Post.categories.through)} FROM {_table(TimelineItem)} i "  # noqa: S608
+        f"LEFT JOIN {_table(Post)} p ON {_col(Post, 'id', 'p')} = {_col(TimelineItem, 'post', 'i')} "
+        f"LEFT JOIN {_table(Blog)} b ON {_col(Blog, 'id', 'b')} = {_col(Post, 'blog', 'p')} "
+        f"LEFT JOIN {_table(User)} u ON {_col(User, 'id', 'u')} = {_col(Blog, 'user', 'b')} "
+        f"WHERE {_col(TimelineItem, 'user', 'i')} = %(user)s "
+        f"AND {_not_muted('blog')} AND {_not_muted('feed')}{{after}} "
+        f"ORDER BY {published} DESC, {pk} DESC LIMIT %(limit)s"
+    )
+    after = f" AND ({published} < %(moment)s OR ({published} = %(moment)s AND {pk} < %(pk)s))"
+    converted = tuple(
+        (index, col, found)
+        for index, col in enumerate(columns)
+        if (found := tuple(connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+    )
+    return _PageQuery(sql, after, tuple(slices), converted)
+
+
+def _page_rows(user: User, position: tuple | None, limit: int) -> list[TimelineItem]:
+    """`limit` items after `position` (newest first), with post, blog and author as select_related
+    loads them, and the post's has_photos / has_categories flags."""
+    query = _page_query(connection.vendor)
+    params = {"user": user.pk, "limit": limit}
+    if position:
+        params |= {"moment": connection.ops.adapt_datetimefield_value(position[0]), "pk": position[1]}
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql.format(after=query.after if position else ""), params)
+        rows = cursor.fetchall()
+    db = connections[connection.alias]  # the connection itself, not the proxy: read once per row
+    blogs: dict[int, Blog] = {}
+    return [_item_from_row(query, row, db, blogs) for row in rows]
+
+
+def _item_from_row(
+    query: _PageQuery, row: tuple, db: BaseDatabaseWrapper, blogs: dict[int, Blog]
+) -> TimelineItem:
+    """The item and, for a post's item, its post, blog and author, linked as select_related() links them,
+    except that posts of one blog share its Blog and User (`blogs`, by id), as prefetch_related() would."""
+    row = list(row)
+    for index, col, converters in query.converted:
+        for convert in converters:
+            row[index] = convert(row[index], col, db)
+    item_layout, post_layout, *author = query.slices
+    item = _from_row(db, row, *item_layout)
+    if not item.post_id:
+        _ITEM_POST.set_cached_value(item, None)
+        return item
+    post = _from_row(db, row, *post_layout)
+    _ITEM_POST.set_cached_value(item, post)
+    _POST_BLOG.set_cached_value(post, blogs.get(post.blog_id) or _blog_from_row(db, row, author, blogs))
+    post.has_photos, post.has_categories = row[-2], row[-1]
+    return item
+
+
+def _blog_from_row(db: BaseDatabaseWrapper, row: list, author: list, blogs: dict[int, Blog]) -> Blog:
+    """The post's blog and its user, linked both ways (a one-to-one), remembered in `blogs`."""
+    blog, user = (_from_row(db, row, *layout) for layout in author)
+    _BLOG_USER.set_cached_value(blog, user)
+    _BLOG_USER.remote_field.set_cached_value(user, blog)
+    blogs[blog.pk] = blog
+    return blog
+
+
+def _from_row(db: BaseDatabaseWrapper, row: list, model: type, start: int, stop: int, names: tuple):
+    """One model's instance from its columns row[start:stop], as the ORM makes it (Model.from_db)."""
+    return model.from_db(db.alias, names, row[start:stop])
+
+
+_ITEM_POST, _POST_BLOG, _BLOG_USER = TimelineItem.post.field, Post.blog.field, Blog.user.field
 
 
 def _load_entries(items: list[TimelineItem]) -> None:
