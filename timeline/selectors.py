@@ -86,9 +86,11 @@ def _not_muted(name: str) -> str:
 
 
 def _has(model) -> str:
-    """Whether the item's post has rows in `model` (photos, category links): what relation_flags says."""
-    post = _col(TimelineItem, "post", "i")
-    return f"EXISTS (SELECT 1 FROM {_table(model)} WHERE {_col(model, 'post')} = {post})"  # noqa: S608
+    """Whether the item's post has rows in `model` (photos, category links): what relation_flags says,
+    in its form: `(SELECT id … LIMIT 1) IS NOT NULL`, an index probe per item, where PostgreSQL may
+    turn an EXISTS into a hashed scan of the whole table (posts.selectors._has_any)."""
+    post, pk = _col(TimelineItem, "post", "i"), _col(model, "id")
+    return f"((SELECT {pk} FROM {_table(model)} WHERE {_col(model, 'post')} = {post} LIMIT 1) IS NOT NULL)"  # noqa: S608
 
 
 @functools.cache
