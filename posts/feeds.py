@@ -57,10 +57,7 @@ class FeedSource:
 
     def posts(self) -> list[Post]:
         """The newest page of listed posts: one query, plus one each for photos and categories if any."""
-        queryset = selectors.listed_posts(self.blog)
-        if self.category is not None:
-            queryset = queryset.filter(categories=self.category)
-        return selectors.blog_posts(queryset[: settings.MICROHOST_PAGE_SIZE], self.blog)
+        return selectors.newest_listed(self.blog, settings.MICROHOST_PAGE_SIZE, category=self.category)
 
 
 def entry_html(post: Post) -> str:

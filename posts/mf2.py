@@ -107,9 +107,25 @@ def _geo(value) -> str:
     return ", ".join(part.strip() for part in text[4:].split(";")[0].split(",")[:2])
 
 
+def _nothing_to_display() -> dict:
+    """display_context() of a post without extra properties (most of them), built without parsing."""
+    return {
+        "cites": {attr: "" for attr in URL_PROPERTIES.values()},
+        "checkin": None,
+        "location": None,
+        "geo": "",
+        "geo_uri": "",
+        "rsvp": "",
+        "video": [],
+        "audio": [],
+    }
+
+
 def display_context(post: Post) -> dict:
     """What _entry.html shows beside the content: cited titles, checkin, location, rsvp, media."""
     extra = post.extra_properties
+    if not extra:
+        return _nothing_to_display()
     cites = {prop.replace("-", "_"): _cite_name((extra.get(prop) or [None])[0]) for prop in URL_PROPERTIES}
     location = (extra.get("location") or [None])[0]
     return {

@@ -154,12 +154,10 @@ class Post(models.Model):
 
     @property
     def title_or_excerpt(self) -> str:
-        """The title, or the first words of the text cut at a word boundary."""
-        from django.utils.text import Truncator
+        """The title, or the first words of the text cut at EXCERPT_CHARS with an ellipsis."""
+        from posts.excerpts import excerpt
 
-        from microhost.sanitize import plain_text
-
-        return self.name or Truncator(" ".join(plain_text(self.content_html).split())).chars(80)
+        return self.name or excerpt(self.content_html)
 
 
 class Photo(models.Model):

@@ -1,7 +1,9 @@
 """Reads for blog pages and feeds: each renders in a fixed number of queries.
 
-Pages of one blog load their posts with `blog_posts()`: the blog comes from the host lookup (no join),
-and photos and categories are read only when a post on the page has any, into plain lists
+Pages and feeds of one blog load their posts with `newest_listed()` / `listed_page()` /
+`post_at_path()` (SQL the ORM compiles once per process, prepared.py; `blog_posts()` for any other
+queryset): the blog comes from the host lookup (no join), and photos and categories are read only
+when a post on the page has any, into plain lists
 (`photos_of()` / `categories_of()`), like `Prefetch(to_attr=…)` but without its per-page cost, which
 was a third of an uncached page (issue 7).
 """
@@ -9,14 +11,17 @@ was a third of an uncached page (issue 7).
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import TruncMonth
+from django.db.models.lookups import IsNull
 from django.http import Http404
 
 from accounts.models import Blog
 from posts.models import Category, Photo, Post
+from posts.prepared import PreparedQuery
 from webmention.selectors import has_visible_responses
 
 # Where blog_posts() keeps a post's photos and categories (see photos_of / categories_of).
@@ -30,12 +35,19 @@ def listed_posts(blog: Blog):
     return Post.objects.for_blog(blog).listed().newest_first()
 
 
+def _has_any(rows) -> IsNull:
+    """`(SELECT id … LIMIT 1) IS NOT NULL`: an index probe per post of the page. PostgreSQL may turn an
+    EXISTS into one hashed scan of the whole table (every blog's photos or category links) when it
+    expects many posts, not seeing the LIMIT above: ~4 ms of database time a page at 20,000 links."""
+    return IsNull(Subquery(rows.values("pk")[:1]), False)
+
+
 def relation_flags(post: str = "pk") -> dict:
     """Annotations saying whether the post (`post`: the field holding its id) has photos and categories,
     so empty relations cost no query (attach_relations reads them)."""
     return {
-        "has_photos": Exists(Photo.objects.filter(post=OuterRef(post))),
-        "has_categories": Exists(_CategoryLink.objects.filter(post=OuterRef(post))),
+        "has_photos": _has_any(Photo.objects.filter(post=OuterRef(post)).order_by()),
+        "has_categories": _has_any(_CategoryLink.objects.filter(post=OuterRef(post))),
     }
 
 
@@ -48,22 +60,48 @@ def blog_posts(queryset, blog: Blog) -> list[Post]:
     return attach_relations(list(_flagged(queryset)), blog)
 
 
+# Photos and categories are read for up to this many posts per (prepared) query, the list padded
+# with NO_POST: one compiled query serves every page size.
+POSTS_PER_QUERY = 32
+NO_POST = 0  # no post has this id
+_POST_MARKERS = {f"post{i}": -7_100_000 - i for i in range(POSTS_PER_QUERY)}
+_PHOTOS = PreparedQuery(
+    Photo, lambda **posts: Photo.objects.filter(post__in=list(posts.values())), markers=_POST_MARKERS
+)
+# One Category per (post, category) link, carrying its post's id: no link rows to build.
+_CATEGORY_LINKS = PreparedQuery(
+    Category,
+    lambda **posts: (
+        Category.objects.filter(posts__in=list(posts.values()))
+        .annotate(post_pk=F("posts__id"))
+        .order_by("name", "id")
+    ),
+    markers=_POST_MARKERS,
+)
+
+
+def _of_posts(query: PreparedQuery, post_ids: list[int]) -> list:
+    """What `query` finds for these posts, POSTS_PER_QUERY at a time (no query for none)."""
+    found = []
+    for start in range(0, len(post_ids), POSTS_PER_QUERY):
+        chunk = post_ids[start : start + POSTS_PER_QUERY]
+        padded = chunk + [NO_POST] * (POSTS_PER_QUERY - len(chunk))
+        found += query(**dict(zip(_POST_MARKERS, padded, strict=True)))
+    return found
+
+
 def attach_relations(posts: list[Post], blog: Blog | None = None) -> list[Post]:
     """Read the photos and categories of the flagged posts (relation_flags) into the lists photos_of()
     and categories_of() read: a query each, only when some post has any. Posts of one `blog` (given,
     from the host lookup) take it without a join; otherwise each keeps the blog it was loaded with."""
     owner = {post.pk: blog or post.blog for post in posts}
     photos, categories = defaultdict(list), defaultdict(list)
-    if with_photos := [post.pk for post in posts if post.has_photos]:
-        for photo in Photo.objects.filter(post__in=with_photos):
-            photo.blog = owner[photo.post_id]
-            photos[photo.post_id].append(photo)
-    if with_categories := [post.pk for post in posts if post.has_categories]:
-        # One Category per (post, category) link, carrying its post's id: no link rows to build.
-        rows = Category.objects.filter(posts__in=with_categories).annotate(post_pk=F("posts__id"))
-        for category in rows.order_by("name", "id"):
-            category.blog = owner[category.post_pk]
-            categories[category.post_pk].append(category)
+    for photo in _of_posts(_PHOTOS, [post.pk for post in posts if post.has_photos]):
+        photo.blog = owner[photo.post_id]
+        photos[photo.post_id].append(photo)
+    for category in _of_posts(_CATEGORY_LINKS, [post.pk for post in posts if post.has_categories]):
+        category.blog = owner[category.post_pk]
+        categories[category.post_pk].append(category)
     for post in posts:
         post.blog = owner[post.pk]
         setattr(post, PHOTOS_ATTR, photos[post.pk])
@@ -80,6 +118,45 @@ def photos_of(post: Post) -> list[Photo]:
 def categories_of(post: Post) -> list[Category]:
     loaded = getattr(post, CATEGORIES_ATTR, None)
     return loaded if loaded is not None else list(post.categories.all())
+
+
+# Where a prepared query's values go: values no call passes (see PreparedQuery).
+_BLOG_ID, _CATEGORY_ID, _PATH = -7_000_001, -7_000_002, "\x00path"
+_LISTED = PreparedQuery(
+    Post, lambda blog: _flagged(listed_posts(blog)), markers={"blog": _BLOG_ID}, paged=True
+)
+_LISTED_IN_CATEGORY = PreparedQuery(
+    Post,
+    lambda blog, category: _flagged(listed_posts(blog).filter(categories=category)),
+    markers={"blog": _BLOG_ID, "category": _CATEGORY_ID},
+    paged=True,
+)
+_AT_PATH = PreparedQuery(
+    Post,
+    lambda blog, path: _flagged(
+        Post.objects.for_blog(blog).filter(path=path).annotate(has_responses=has_visible_responses())
+    ),
+    markers={"blog": _BLOG_ID, "path": _PATH},
+    paged=True,
+)
+
+
+def newest_listed(blog: Blog, count: int, *, category: Category | None = None, skip: int = 0) -> list[Post]:
+    """`count` listed posts of the blog (of one of its categories), newest first after the first `skip`,
+    with everything an h-entry or a feed item shows: listed_posts() with prepared SQL."""
+    if category is None:
+        rows = _LISTED(blog=blog.pk, limit=count, offset=skip)
+    else:
+        rows = _LISTED_IN_CATEGORY(blog=blog.pk, category=category.pk, limit=count, offset=skip)
+    return attach_relations(rows, blog)
+
+
+def listed_page(
+    blog: Blog, page: int, size: int, *, category: Category | None = None
+) -> tuple[list[Post], bool]:
+    """One page of newest_listed() and whether another follows (one extra row instead of a count)."""
+    rows = newest_listed(blog, size + 1, category=category, skip=(page - 1) * size)
+    return rows[:size], len(rows) > size
 
 
 def page_of(queryset, page: int, size: int, blog: Blog) -> tuple[list[Post], bool]:
@@ -99,9 +176,24 @@ def category_or_404(blog: Blog, slug: str) -> Category:
 
 def post_at_path(blog: Blog, path: str) -> Post | None:
     """The post with this permalink, deleted or not (the view answers 410 for deleted ones)."""
-    queryset = Post.objects.for_blog(blog).filter(path=path).annotate(has_responses=has_visible_responses())
-    found = blog_posts(queryset[:1], blog)
+    found = attach_relations(_AT_PATH(blog=blog.pk, path=path, limit=1), blog)
     return found[0] if found else None
+
+
+def _months_query(blog: int, variant: str):
+    """Listed posts counted by month in the time zone named `variant`."""
+    return (
+        Post.objects.for_blog(blog)
+        .listed()
+        .annotate(month=TruncMonth("published", tzinfo=zoneinfo.ZoneInfo(variant)))
+        .values("month")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
+
+
+# The time zone is written into the SQL by the ORM: one compiled query per zone a blog uses.
+_MONTHS = PreparedQuery(Post, _months_query, markers={"blog": _BLOG_ID}, values=True)
 
 
 def months_with_posts(blog: Blog) -> list[tuple[datetime.date, int]]:
@@ -110,15 +202,8 @@ def months_with_posts(blog: Blog) -> list[tuple[datetime.date, int]]:
     Sorted here, not in SQL: without ORDER BY, PostgreSQL hashes the rows of the listing index
     instead of sorting all of them (10,000 posts: ~3 ms instead of ~7 ms of database time).
     """
-    rows = (
-        Post.objects.for_blog(blog)
-        .listed()
-        .annotate(month=TruncMonth("published", tzinfo=blog.tzinfo))
-        .values("month")
-        .annotate(count=Count("*"))
-        .order_by()
-    )
-    return sorted(((row["month"].date(), row["count"]) for row in rows), reverse=True)
+    rows = _MONTHS(blog=blog.pk, variant=blog.timezone)
+    return sorted(((month.date(), count) for month, count in rows), reverse=True)
 
 
 def posts_in_month(blog: Blog, year: int, month: int):

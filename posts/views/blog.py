@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,18 +21,24 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _list_page(request: HttpRequest, queryset, template: str, **context) -> HttpResponse:
+# (page number, page size) -> (the page's posts, whether another page follows)
+PageReader = Callable[[int, int], tuple[list, bool]]
+
+
+def _list_page(request: HttpRequest, read: PageReader, template: str, **context) -> HttpResponse:
     page = _page_number(request)
-    posts, has_next = selectors.page_of(queryset, page, settings.MICROHOST_PAGE_SIZE, request.blog)
+    posts, has_next = read(page, settings.MICROHOST_PAGE_SIZE)
     if page > 1 and not posts:
         raise Http404("No such page")
     context.update(blog=request.blog, posts=posts, page=page, has_next=has_next, has_previous=page > 1)
+    # Set, not missing: a missing variable costs _entry.html an exception per entry.
+    context.setdefault("with_responses", False)
     return render(request, template, context)
 
 
 @blog_conditional
 def home(request: HttpRequest) -> HttpResponse:
-    return _list_page(request, selectors.listed_posts(request.blog), "posts/home.html")
+    return _list_page(request, functools.partial(selectors.listed_page, request.blog), "posts/home.html")
 
 
 @blog_conditional
@@ -47,8 +55,8 @@ def permalink(request: HttpRequest, year: int, month: int, day: int, slug: str) 
 @blog_conditional
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.category_or_404(request.blog, slug)
-    queryset = selectors.listed_posts(request.blog).filter(categories=found)
-    return _list_page(request, queryset, "posts/category.html", category=found)
+    read = functools.partial(selectors.listed_page, request.blog, category=found)
+    return _list_page(request, read, "posts/category.html", category=found)
 
 
 @blog_conditional
@@ -62,4 +70,5 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     if not 1 <= month <= 12:
         raise Http404("No such month")
     queryset = selectors.posts_in_month(request.blog, year, month)
-    return _list_page(request, queryset, "posts/month.html", month_start=datetime.date(year, month, 1))
+    read = functools.partial(selectors.page_of, queryset, blog=request.blog)
+    return _list_page(request, read, "posts/month.html", month_start=datetime.date(year, month, 1))

@@ -10,6 +10,8 @@ from django.utils import dateformat, translation
 
 from posts import selectors
 from posts.images import process_image
+from posts.mf2 import display_context
+from posts.models import Post
 from posts.services import NewPhoto, delete_post, undelete_post
 from posts.templatetags.blog_tags import date_text
 from tests.conftest import jpeg_bytes
@@ -320,3 +322,8 @@ def test_entry_dates_print_as_the_date_filter_would(moment, language):
     with translation.override(language):
         assert date_text(moment, with_time=True) == dateformat.format(moment, "M j, Y · H:i")
         assert date_text(moment, with_time=False) == dateformat.format(moment, "M j, Y")
+
+
+def test_display_context_without_extra_properties_is_the_parsed_one():
+    """The shortcut for posts without extra properties says what parsing an unrelated property says."""
+    assert display_context(Post(extra_properties={})) == display_context(Post(extra_properties={"x": ["y"]}))
