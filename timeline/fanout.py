@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from posts.models import Post
+from posts.prepared import PreparedQuery
 from timeline import conf
 from timeline.models import Feed, FeedEntry, Follow, TimelineItem, TimelineState
 
@@ -166,10 +167,23 @@ def rebuild(user) -> None:
     TimelineItem.objects.bulk_create(items[:cap], ignore_conflicts=True)
 
 
+# The reader's state, read on every timeline page: compiled once (get_or_create's ORM work was ~0.4 ms
+# of CPU a page, all of it on top of what the page's reference pays; issue 7, scenario 1).
+_STATE = PreparedQuery(
+    TimelineState,
+    lambda user: TimelineState.objects.filter(user_id=user).order_by(),
+    markers={"user": -7_300_001},
+)
+
+
 def touch(user) -> None:
     """Called on every timeline read: rebuild users who were inactive (or never built), else mark seen."""
     now = timezone.now()
-    state, created = TimelineState.objects.get_or_create(user=user, defaults={"last_seen_at": now})
+    found = _STATE(user=user.pk)
+    if found:
+        state, created = found[0], False
+    else:
+        state, created = TimelineState.objects.get_or_create(user=user, defaults={"last_seen_at": now})
     if created or state.last_seen_at < active_cutoff():
         rebuild(user)
         TimelineState.objects.filter(pk=state.pk).update(last_seen_at=now, built_at=now)
