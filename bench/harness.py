@@ -155,6 +155,16 @@ def seed_sql(scale: float) -> list[str]:
                 FROM generate_series(1, {count}) g,
                      (SELECT blog.id FROM accounts_blog blog WHERE subdomain = '{username}') b""",
         ]
+    # The archive's month counts (posts/archive_months.py keeps them on ORM writes; these rows skipped
+    # it): every blog here is UTC, listed = PostQuerySet.listed().
+    sql.append(
+        """INSERT INTO posts_archivemonth (blog_id, month, count)
+           SELECT blog_id, date_trunc('month', published AT TIME ZONE 'UTC')::date, count(*)
+           FROM posts_post
+           WHERE status = 'published' AND visibility = 'public' AND deleted_at IS NULL
+             AND published IS NOT NULL
+           GROUP BY 1, 2"""
+    )
     return [*sql, "ANALYZE"]
 
 

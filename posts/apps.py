@@ -12,5 +12,7 @@ class PostsConfig(AppConfig):
 
     def ready(self) -> None:
         from posts.discovery import register_discovery
+        from posts.signals import connect_archive_months
 
         register_discovery(micropub_links)
+        connect_archive_months()

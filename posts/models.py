@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.db import models
@@ -35,6 +36,22 @@ class PostQuerySet(models.QuerySet):
             models.Prefetch("categories", queryset=Category.objects.select_related("blog")),
             models.Prefetch("photos", queryset=Photo.objects.select_related("blog")),
         )
+
+
+# The columns deciding whether and when a post is listed (PostQuerySet.listed), in that order.
+LISTING_FIELDS = ("published", "status", "visibility", "deleted_at")
+UNKNOWN = object()  # listed_at() of values missing a listing field (loaded deferred)
+
+
+def listed_at(values: dict) -> datetime.datetime | None | object:
+    """When a post with these column values is listed (its `published`), None when it is not,
+    UNKNOWN when one of LISTING_FIELDS is missing: what the archive counts (archive_months.py)."""
+    if not all(field in values for field in LISTING_FIELDS):
+        return UNKNOWN
+    listed = (
+        values["status"] == "published" and values["visibility"] == "public" and values["deleted_at"] is None
+    )
+    return values["published"] if listed else None
 
 
 class Category(models.Model):
@@ -133,6 +150,13 @@ class Post(models.Model):
     def get_absolute_url(self) -> str:
         return self.blog.absolute(self.path or f"/drafts/{self.uuid}/")
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember when the row was listed as loaded: a save or delete recounts that month too."""
+        post = super().from_db(db, field_names, values)
+        post.stored_listed_at = listed_at(post.__dict__)  # __dict__: a deferred field stays unloaded
+        return post
+
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
@@ -158,6 +182,25 @@ class Post(models.Model):
         from posts.excerpts import excerpt
 
         return self.name or excerpt(self.content_html)
+
+
+class ArchiveMonth(models.Model):
+    """How many listed posts a blog has in one month: the archive page reads months, not posts.
+
+    Kept exact on every write of a post (posts/archive_months.py, wired in posts/signals.py)."""
+
+    # The blog whose archive this row is a line of; its rows go with it.
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="archive_months")
+    # The first day of the month in the blog's time zone (rebuilt when the zone changes).
+    month = models.DateField()
+    # Listed posts (PostQuerySet.listed) published in that month; a month with none has no row.
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["blog", "month"], name="archive_month_per_blog")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.count}"
 
 
 class Photo(models.Model):

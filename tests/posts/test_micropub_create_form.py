@@ -158,21 +158,21 @@ def test_form_unsupported_h_and_empty_create(client):
 
 
 def test_form_create_query_count_is_bounded(client, django_assert_max_num_queries):
-    """A form create with new categories and a photo URL: at most 12 queries (2 of them the savepoint),
-    however many tags: host, token (+ its throttled last-used write), path, post, links tried, categories
-    created, links made, photo, blog."""
+    """A form create with new categories and a photo URL: at most 13 queries (2 of them the savepoint),
+    however many tags: host, token (+ its throttled last-used write), path, post, its archive month,
+    links tried, categories created, links made, photo, blog."""
     for tags in (["a", "b"], ["c", "d", "e", "f", "g", "h"]):
         body = "&".join(f"category[]={tag}" for tag in tags)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):
             created(form(client, f"h=entry&content=Count&{body}&photo={quote(PHOTO_URL)}"))
 
 
-def test_form_create_with_known_categories_costs_eight_queries(client, django_assert_max_num_queries):
-    """The common create (tags used before): host, token, path, post, links (one INSERT … SELECT), blog,
-    and the savepoint's two."""
+def test_form_create_with_known_categories_costs_nine_queries(client, django_assert_max_num_queries):
+    """The common create (tags used before): host, token, path, post, its archive month, links (one
+    INSERT … SELECT), blog, and the savepoint's two."""
     body = "h=entry&content=Again&category[]=daily&category[]=notes"
     created(form(client, body))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         created(form(client, body))
 
 
