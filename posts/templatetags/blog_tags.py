@@ -5,14 +5,16 @@ from django import template
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from posts.discovery import discovery_links
+from posts.entry_html import entry_html
 from posts.mf2 import display_context
 from posts.selectors import categories_of, photos_of
 
 register = template.Library()
 
-# The response properties _entry.html shows as a context line above the content.
+# The response properties the entry shows as a context line above the content.
 CONTEXT_FIELDS = ("in_reply_to", "like_of", "repost_of", "bookmark_of")
 
 
@@ -57,9 +59,8 @@ def _original(post) -> str:
     return first if isinstance(first, str) and first.startswith(("https://", "http://")) else ""
 
 
-@register.simple_tag
 def entry_context(post) -> dict:
-    """Everything _entry.html shows beyond plain fields, computed once in Python: an uncached page
+    """Everything the entry shows beyond plain fields, computed once in Python: an uncached page
     spent most of its template time on lookups, filters and relation managers per entry (issue 7)."""
     ctx = display_context(post)
     blog = post.blog
@@ -85,3 +86,19 @@ def entry_context(post) -> dict:
         original=original,
     )
     return ctx
+
+
+@register.simple_tag(takes_context=True)
+def entry(context, post, with_responses: bool = False) -> SafeString:
+    """`{% entry post %}`: one post's h-entry, rendered by Jinja2 (posts/entry_html.py), where the
+    Django include was most of a cold page's template time. Dates use the active {% timezone %}.
+    with_responses (the permalink) adds its received responses, still a Django template."""
+    responses = _responses_html(context, post) if with_responses else ""
+    return entry_html(post, entry_context(post), responses)
+
+
+def _responses_html(context, post) -> SafeString:
+    """webmention/_post_responses.html rendered as `{% include %}` would, in the page's own context."""
+    template = context.template.engine.get_template("webmention/_post_responses.html")
+    with context.push(post=post):
+        return template.render(context)

@@ -31,8 +31,6 @@ def _list_page(request: HttpRequest, read: PageReader, template: str, **context)
     if page > 1 and not posts:
         raise Http404("No such page")
     context.update(blog=request.blog, posts=posts, page=page, has_next=has_next, has_previous=page > 1)
-    # Set, not missing: a missing variable costs _entry.html an exception per entry.
-    context.setdefault("with_responses", False)
     return render(request, template, context)
 
 
