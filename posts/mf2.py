@@ -122,7 +122,8 @@ def _nothing_to_display() -> dict:
 
 
 def display_context(post: Post) -> dict:
-    """What _entry.html shows beside the content: cited titles, checkin, location, rsvp, media."""
+    """What the entry partial (posts/jinja2/posts/_entry.html) shows beside the content: cited titles,
+    checkin, location, rsvp, media."""
     extra = post.extra_properties
     if not extra:
         return _nothing_to_display()
