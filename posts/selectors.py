@@ -14,7 +14,6 @@ import datetime
 from collections import defaultdict
 
 from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import TruncMonth  # noqa: F401  (tests/posts/test_prepared.py reads it here)
 from django.db.models.lookups import IsNull
 from django.http import Http404
 
