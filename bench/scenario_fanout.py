@@ -30,6 +30,7 @@ import urllib.parse
 import uuid
 
 import harness
+import seeding
 
 SIZES = (10, 1_000, 10_000)
 ACTIVE_TENTHS = 7  # fo<n> is active when n % 10 < 7: 70 % active, 30 % inactive (issue 7)
@@ -167,8 +168,8 @@ def reference(db, blog: int) -> tuple[float, int]:
     """The same rows for a throwaway post, one statement; returns (ms for execute + commit, rows)."""
     with db.transaction():
         post = db.execute(
-            f"INSERT INTO posts_post ({harness.POST_COLUMNS}) "
-            f"SELECT {harness.POST_VALUES.format(blog=blog, ts='now()')} "
+            f"INSERT INTO posts_post ({seeding.POST_COLUMNS}) "
+            f"SELECT {seeding.POST_VALUES.format(blog=blog, ts='now()')} "
             "FROM (SELECT 'ref-' || md5(random()::text) AS g) s RETURNING id"
         ).fetchone()[0]
     started = time.perf_counter()

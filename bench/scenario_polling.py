@@ -1,9 +1,9 @@
 """Scenario 5: polling 10,000 loopback feeds with the real Celery worker vs a parse-free 304 loop.
 
-A feed farm (an asyncio HTTP server in a child process, keep-alive, no threads) serves 10,000 feeds
-(× --scale when < 1) at http://127.88.x.y:<port>/f/<n> — spread over FARM_HOSTS loopback addresses, as
-feeds live on many hosts and the poller fetches at most TIMELINE_POLL_PER_HOST at once from one host —
-the kind chosen by n % 50:
+A feed farm (bench/feed_farm.py: an asyncio HTTP server in a child process, keep-alive, no threads)
+serves 10,000 feeds (× --scale when < 1) at http://127.88.x.y:<port>/f/<n> — spread over FARM_HOSTS
+loopback addresses, as feeds live on many hosts and the poller fetches at most TIMELINE_POLL_PER_HOST
+at once from one host — the kind chosen by n % 50:
   0-32 (66 %) answer 304 to their ETag;  33-37 (10 %) the same body without validators (hash-skipped);
   38-47 (20 %) a changed body on every request (a new entry each poll, parsed, stored, fanned out);
   48 (2 %) slow: 304 after SLOW_SECONDS (under the fetcher's 15 s deadline);
@@ -27,124 +27,24 @@ polls/hour/core = polls ÷ CPU seconds of the worker's processes (master + child
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import feed_farm
 import harness  # bench/ is on sys.path: the suite puts it there, and it is a script's own folder
 import load
 
 FEEDS = 10_000
-SLOW_SECONDS = 5.0
 TARGET_PER_HOUR = 300_000
 TARGET_SWEEP_SECONDS = 300
 TARGET_SLOW_COST = 0.10
 SWEEP_TIMEOUT = 1800
 STALL_SECONDS = 6  # no feed polled for this long (longer than a slow host) and some left: beat again
-
-
-def kind_of(n: int) -> str:
-    k = n % 50
-    if k < 33:
-        return "304"
-    if k < 38:
-        return "same"
-    if k < 48:
-        return "changed"
-    return "slow" if k == 48 else ("reset" if n % 100 == 99 else "500")
-
-
-# ---- the farm (child process) -----------------------------------------------------------------------
-def rss(n: int, version: int) -> bytes:
-    items = "".join(
-        f"<item><title>Item {i} of feed {n}</title><link>http://example.com/f/{n}/{i}</link>"
-        f"<guid>f{n}-{i}</guid><pubDate>Mon, 16 Nov 2026 09:{i % 60:02d}:00 +0000</pubDate>"
-        f"<description>&lt;p&gt;Body of item {i}, a few words about the day.&lt;/p&gt;</description></item>"
-        for i in range(version, version + 10)
-    )
-    head = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {n}</title><link>http://example.com/</link>'
-    return f"{head}{items}</channel></rss>".encode()
-
-
-class Farm(asyncio.Protocol):
-    slow_enabled = True
-    versions: dict[int, int] = {}  # noqa: RUF012 - process-wide state of the farm
-
-    def connection_made(self, transport) -> None:
-        self.transport, self.buffer = transport, b""
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while b"\r\n\r\n" in self.buffer:
-            head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-            lines = head.decode("latin-1").split("\r\n")
-            path = lines[0].split(" ")[1]
-            headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
-            asyncio.get_running_loop().create_task(self.answer(path, headers))
-
-    async def answer(self, path: str, headers: dict) -> None:
-        close = headers.get("connection", "").lower() == "close"
-        if path.startswith("/control/slow/"):
-            Farm.slow_enabled = path.endswith("/1")
-            return self.send(200, b"ok", close=close)
-        n = int(path.rstrip("/").rsplit("/", 1)[1])
-        kind = kind_of(n)
-        if kind in ("slow", "500", "reset") and not Farm.slow_enabled:
-            kind = "304"
-        if kind == "slow":
-            await asyncio.sleep(SLOW_SECONDS)
-        if kind == "reset":
-            sock = self.transport.get_extra_info("socket")
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            return self.transport.abort()
-        if kind == "500":
-            return self.send(500, b"oops", close=close)
-        if kind == "same":
-            return self.send(200, rss(n, 0), close=close)
-        if kind == "changed":
-            version = Farm.versions[n] = Farm.versions.get(n, 0) + 1
-            return self.send(200, rss(n, version), close=close, etag=f'"v{n}-{version}"')
-        etag = f'"v{n}"'
-        if headers.get("if-none-match") == etag:
-            return self.send(304, b"", close=close, etag=etag)
-        return self.send(200, rss(n, 0), close=close, etag=etag)
-
-    def send(self, status: int, body: bytes, *, close: bool, etag: str = "") -> None:
-        if self.transport.is_closing():
-            return
-        reason = {200: "OK", 304: "Not Modified", 500: "Internal Server Error"}[status]
-        head = f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/rss+xml\r\n"
-        head += f"Content-Length: {len(body)}\r\n" + (f"ETag: {etag}\r\n" if etag else "")
-        head += "Connection: close\r\n\r\n" if close else "\r\n"
-        self.transport.write(head.encode() + body)
-        if close:
-            self.transport.close()
-
-
-# The farm's feeds are spread over this many loopback hosts (127.88.x.y; Linux routes all of 127/8 to
-# the loopback interface); 127.0.0.1 serves them too, for the control URL, the ceiling and the reference.
-FARM_HOSTS = 500
-
-
-def farm_host(k: int) -> str:
-    return f"127.88.{1 + k // 250}.{1 + k % 250}"
-
-
-def farm_main(port: int) -> None:
-    async def serve() -> None:
-        loop = asyncio.get_running_loop()
-        hosts = ["127.0.0.1", *(farm_host(k) for k in range(FARM_HOSTS))]
-        servers = [await loop.create_server(Farm, host, port, backlog=1024) for host in hosts]
-        await asyncio.gather(*(server.serve_forever() for server in servers))
-
-    asyncio.run(serve())
 
 
 # ---- the helper in the app's environment (child process) --------------------------------------------
@@ -171,7 +71,7 @@ def helper_main() -> None:
             print(json.dumps({"claimed": claimed, "ticks": ticks}), flush=True)
         elif cmd == "ref":
             base, seconds, feeds = rest[0], float(rest[1]), int(rest[2])
-            numbers = [n for n in range(feeds) if kind_of(n) == "304"]
+            numbers = [n for n in range(feeds) if feed_farm.kind_of(n) == "304"]
             count, cpu, wall = 0, time.process_time(), time.perf_counter()
             while time.perf_counter() - wall < seconds:
                 n = numbers[count % len(numbers)]
@@ -219,20 +119,20 @@ class Helper:
 def insert_feeds(base: str, feeds: int) -> None:
     """The farm's feeds, each followed by one seeded user; older farms' rows are never polled again."""
     harness.psql(r"UPDATE timeline_feed SET next_poll_at = NULL WHERE url ~ '^http://127\.[0-9.]+:[0-9]+/f/'")
-    port = base.rsplit(":", 1)[1]
+    port, hosts = base.rsplit(":", 1)[1], feed_farm.FARM_HOSTS
     harness.psql(
         f"""INSERT INTO timeline_feed (url, final_url, format, title, site_url, etag, last_modified,
             body_hash, state, error_count, last_error, last_warning, interval, next_poll_at, websub_hub,
             websub_topic, websub_secret, created_at)
-            SELECT 'http://127.88.' || (1 + (g % {FARM_HOSTS}) / 250) || '.' || (1 + (g % {FARM_HOSTS}) % 250)
+            SELECT 'http://127.88.' || (1 + (g % {hosts}) / 250) || '.' || (1 + (g % {hosts}) % 250)
                    || ':{port}/f/' || g, '', '', '', '', '', '', '', 'ok', 0, '', '', 3600,
             now() + interval '100 years', '', '', '', now()
             FROM generate_series(0, {feeds - 1}) g"""
     )
     harness.psql(
         f"""INSERT INTO timeline_follow (user_id, feed_id, channel, created_at)
-            SELECT u.min + (f.id % 1000), f.id, 'default', now()
-            FROM timeline_feed f, (SELECT min(id) AS min FROM accounts_user) u
+            SELECT u.min + (f.id % LEAST(1000, u.count)), f.id, 'default', now()
+            FROM timeline_feed f, (SELECT min(id) AS min, count(*) AS count FROM accounts_user) u
             WHERE f.{farm_feeds(base)} ON CONFLICT DO NOTHING"""
     )
 
@@ -289,16 +189,11 @@ def farm_ceiling(port: int, duration: int) -> dict:
     return {"keepalive": alive, "close": fresh}
 
 
-def set_slow(port: int, enabled: bool) -> None:
-    status, _h, _b = load.get(port, "127.0.0.1", f"/control/slow/{int(enabled)}")
-    assert status == 200
-
-
 def scenario_5(ctx: dict, args) -> dict:
     feeds = FEEDS if args.scale >= 1 else max(500, int(FEEDS * args.scale))
     ctx["env"]["MICROHOST_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the worker fetches loopback feeds
     port = harness.free_port()
-    command = harness.farm_command([sys.executable, str(Path(__file__).resolve()), "--farm", str(port)])
+    command = harness.farm_command([sys.executable, str(feed_farm.SCRIPT), "--farm", str(port)])
     farm = subprocess.Popen(command)  # noqa: S603
     harness.wait_for_port(port, farm)
     ctx["servers"].append(harness.Server("feed farm", port, farm))
@@ -314,16 +209,16 @@ def scenario_5(ctx: dict, args) -> dict:
         print(f"  first sweep (all new): {first['seconds']:.1f} s", flush=True)
         rounds: dict[str, list[dict]] = {"with slow": [], "without slow": [], "reference": []}
         for _ in range(args.rounds):
-            set_slow(port, True)
+            feed_farm.set_slow(port, True)
             rounds["with slow"].append(sweep(ctx, helper, base, feeds))
-            set_slow(port, False)
+            feed_farm.set_slow(port, False)
             rounds["without slow"].append(sweep(ctx, helper, base, feeds))
             rounds["reference"].append(helper.ask(f"ref {base} {max(2, args.duration)} {feeds}"))
             w, wo, r = (rounds[k][-1] for k in rounds)
             print(f"  sweep {w['seconds']:.1f} s with slow, {wo['seconds']:.1f} s without; "
                   f"{w['per_hour_core']:,.0f} / {wo['per_hour_core']:,.0f} polls/h/core; "
                   f"reference {r['count'] / r['cpu'] * 3600:,.0f} fetches/h/core", flush=True)  # fmt: skip
-        set_slow(port, True)
+        feed_farm.set_slow(port, True)
     finally:
         helper.stop()
     return summarise(feeds, ceiling, first, rounds)
@@ -404,7 +299,5 @@ def chart_5(result: dict, path) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--farm":
-        farm_main(int(sys.argv[2]))
-    elif sys.argv[1] == "--helper":
+    if sys.argv[1] == "--helper":
         helper_main()

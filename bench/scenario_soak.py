@@ -25,9 +25,9 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import cpu_shares
+import feed_farm
 import harness
 import load
 import scenario_fanout
@@ -51,7 +51,7 @@ def page_mix(ctx: dict) -> list[tuple[str, str]]:
 def start_farm(ctx: dict, feeds: int) -> str:
     ctx["env"]["MICROHOST_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the worker fetches loopback feeds
     port = harness.free_port()
-    script = str(Path(scenario_polling.__file__).resolve())
+    script = str(feed_farm.SCRIPT)
     farm = subprocess.Popen(harness.farm_command([sys.executable, script, "--farm", str(port)]))  # noqa: S603
     harness.wait_for_port(port, farm)
     ctx["servers"].append(harness.Server("feed farm", port, farm))

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
 import load  # noqa: E402
+import seeding  # noqa: E402
 
 PAGES = (("small", "/", "home.html"), ("big", "/feed.xml", "feed.xml"))
 
@@ -37,7 +38,7 @@ def main() -> None:
         try:
             if not args.reuse_db:
                 harness.recreate_database(env)
-                harness.seed(args.scale)
+                seeding.seed(args.scale)
             for name in harness.SERVERS:
                 servers[name] = harness.start_app(env, server=name)
             docroot = Path(tmp) / "www"

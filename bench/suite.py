@@ -33,6 +33,7 @@ import importlib  # noqa: E402
 
 import harness  # noqa: E402
 import scenario_pages  # noqa: E402  (main builds the page cases every scenario reads)
+import seeding  # noqa: E402
 
 RESULTS = harness.ROOT / "bench" / "results"
 
@@ -135,8 +136,8 @@ def main() -> None:
             if not args.reuse_db:
                 harness.recreate_database(env)
                 print(f"seeding at scale {args.scale} with generate_series …", flush=True)
-                seconds = harness.seed(args.scale)
-            counts = harness.row_counts()
+                seconds = seeding.seed(args.scale)
+            counts = seeding.row_counts()
             head = header(args, counts, seconds)
             print(head, flush=True)
             servers.append(harness.start_app(env, server=args.server))

@@ -66,7 +66,7 @@ def test_database():
 def seed(users: int, posts: int) -> None:
     """Users, blogs and posts like the suite's seed (skewed authors), with generate_series."""
     from django.db import connection
-    from harness import POST_COLUMNS, POST_VALUES
+    from seeding import POST_COLUMNS, POST_VALUES
 
     ts = "(now() - g * interval '13 seconds')"
     statements = [
