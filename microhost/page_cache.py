@@ -17,13 +17,16 @@ by default when Django's cache is Redis (`REDIS_URL`), off with the process-loca
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils.http import parse_etags, parse_http_date_safe
+
+from microhost import page_validators
+from microhost.page_validators import BODY_HEADERS, validators_match
 
 # The environ key a cacheable view leaves its blog's version under (WSGIRequest.META is the environ).
 VERSION_KEY = "microhost.page_version"
@@ -90,22 +93,14 @@ def blog_saved(blog) -> None:
 
 
 def _not_modified(meta: dict, headers: dict[str, str]) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match decides when present, else If-Modified-Since."""
-    if_none_match = meta.get("HTTP_IF_NONE_MATCH")
-    if if_none_match:
-        etag = headers.get("ETag", "")
-        tags = parse_etags(if_none_match)
-        return "*" in tags or any(tag.removeprefix("W/") == etag.removeprefix("W/") for tag in tags)
-    if_modified_since = meta.get("HTTP_IF_MODIFIED_SINCE")
-    if not if_modified_since:
-        return False
-    since = parse_http_date_safe(if_modified_since)
-    modified = parse_http_date_safe(headers.get("Last-Modified", ""))
-    return since is not None and modified is not None and modified <= since
+    return validators_match(
+        meta.get("HTTP_IF_NONE_MATCH"),
+        meta.get("HTTP_IF_MODIFIED_SINCE"),
+        headers.get("ETag", ""),
+        headers.get("Last-Modified", ""),
+    )
 
 
-# A 304 carries every stored header but those describing the body it does not have.
-BODY_HEADERS = {"content-type", "content-length", "content-encoding", "content-language"}
 STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}  # entries are 200s; a hit is a 200 or its 304
 
 
@@ -142,6 +137,18 @@ def _current_entry(host: str, key: str) -> tuple | None:
     return entry if entry is not None and current is not None and entry[0] == current else None
 
 
+@functools.cache
+def _host_prefix() -> str | None:
+    """The Redis key of a host's version less the host; None under a KEY_FUNCTION that is no prefix."""
+    prefix = cache.make_key(host_key(""))
+    return prefix if cache.make_key(host_key("example.org")) == prefix + "example.org" else None
+
+
+def _validators() -> page_validators.Validators | None:
+    prefix = _host_prefix()
+    return page_validators.for_this_process(prefix) if prefix is not None else None
+
+
 def _answer(meta: dict, entry: tuple) -> tuple[int, list[tuple[str, str]], bytes]:
     _version, status, headers, body = entry
     if status == 200 and _not_modified(meta, headers):
@@ -165,7 +172,10 @@ MISSED = "microhost.page_cache_missed"
 
 
 class FrontCache:
-    """WSGI wrapper (microhost/wsgi.py): a current cached page is answered before Django runs at all."""
+    """WSGI wrapper (microhost/wsgi.py): a current cached page is answered before Django runs at all.
+
+    A conditional GET of a page this process has served from the cache is answered from its
+    remembered validators, with no round trip (microhost/page_validators.py)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -173,8 +183,19 @@ class FrontCache:
     def __call__(self, environ: dict, start_response):
         target = _target(environ)
         if target is not None:
+            validators = _validators()
+            if validators is not None:
+                conditional = environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
+                if conditional != (None, None):
+                    headers = validators.not_modified(*target, *conditional)
+                    if headers is not None:
+                        start_response(STATUS_LINES[304], headers)
+                        return [b""]
+                generation = validators.generation  # before the read: see Validators.remember
             entry = _current_entry(*target)
             if entry is not None:
+                if validators is not None and entry[1] == 200:
+                    validators.remember(*target, entry[0], entry[2], generation)
                 status, headers, body = _answer(environ, entry)
                 start_response(STATUS_LINES[status], headers)
                 return [body]

@@ -166,6 +166,9 @@ else:
 # Whole-page cache of public blog pages and feeds (microhost/page_cache.py). It needs a cache every
 # web and worker process shares, so it is on by default only with Redis; "1"/"0" force it.
 MICROHOST_PAGE_CACHE = os.environ.get("MICROHOST_PAGE_CACHE", "1" if REDIS_URL else "0") == "1"
+# Each web process keeps the validators of the cached pages it served and answers their conditional
+# GETs with no round trip, told of every change by Redis's key tracking (microhost/page_validators.py).
+MICROHOST_PAGE_VALIDATORS = os.environ.get("MICROHOST_PAGE_VALIDATORS", "1") == "1"
 # Seconds a cached page or a host's version lives without being read again or replaced.
 MICROHOST_PAGE_CACHE_TTL = int(os.environ.get("MICROHOST_PAGE_CACHE_TTL", "600"))
 # The blog each host serves, cached (accounts/blog_cache.py): shared like the page cache, so on by
