@@ -174,9 +174,10 @@ class Validators:
 
     def _listen(self) -> None:
         next_ping = time.monotonic()
+        poller = select.poll()  # not select.select: a busy server's descriptors pass 1,024
+        poller.register(self._connection._sock, select.POLLIN)
         while not self._stopped.is_set():
-            sock = self._connection._sock
-            readable, _, _ = select.select([sock], [], [], PING_SECONDS)
+            readable = poller.poll(PING_SECONDS * 1000)
             with self._lock:
                 if readable and not self._catch_up():
                     raise redis.ConnectionError("the tracking connection failed")
