@@ -92,6 +92,9 @@ class Validators:
 
     def remember(self, host: str, key: str, version: str, headers: dict[str, str], generation: int) -> None:
         """A page read from Redis at `version`, current then; kept unless an invalidation came since."""
+        known = self._pages.get(key)
+        if known is not None and known[0] == version and self._versions.get(host) == version:
+            return  # the usual hit: already remembered
         kept = [(name, value) for name, value in headers.items() if name.lower() not in BODY_HEADERS]
         page = (version, headers.get("ETag", ""), headers.get("Last-Modified", ""), kept)
         with self._lock:
