@@ -26,7 +26,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 
 from microhost import page_validators
-from microhost.page_validators import BODY_HEADERS, validators_match
+from microhost.page_validators import not_modified_headers, validators_match
 
 # The environ key a cacheable view leaves its blog's version under (WSGIRequest.META is the environ).
 VERSION_KEY = "microhost.page_version"
@@ -152,8 +152,7 @@ def _validators() -> page_validators.Validators | None:
 def _answer(meta: dict, entry: tuple) -> tuple[int, list[tuple[str, str]], bytes]:
     _version, status, headers, body = entry
     if status == 200 and _not_modified(meta, headers):
-        kept = [(name, value) for name, value in headers.items() if name.lower() not in BODY_HEADERS]
-        return 304, kept, b""
+        return 304, not_modified_headers(headers), b""
     return status, list(headers.items()), body
 
 

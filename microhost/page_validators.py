@@ -41,6 +41,11 @@ MAX_PAGES = 50_000  # remembered pages (and hosts) per process; past this the me
 BODY_HEADERS = {"content-type", "content-length", "content-encoding", "content-language"}
 
 
+def not_modified_headers(headers: dict[str, str]) -> list[tuple[str, str]]:
+    """The headers of the 304 that stands for a 200 with these headers."""
+    return [(name, value) for name, value in headers.items() if name.lower() not in BODY_HEADERS]
+
+
 def validators_match(
     if_none_match: str | None, if_modified_since: str | None, etag: str, last_modified: str
 ) -> bool:
@@ -95,7 +100,7 @@ class Validators:
         known = self._pages.get(key)
         if known is not None and known[0] == version and self._versions.get(host) == version:
             return  # the usual hit: already remembered
-        kept = [(name, value) for name, value in headers.items() if name.lower() not in BODY_HEADERS]
+        kept = not_modified_headers(headers)
         page = (version, headers.get("ETag", ""), headers.get("Last-Modified", ""), kept)
         with self._lock:
             if not self.live or generation != self.generation:
@@ -182,8 +187,8 @@ class Validators:
         while not self._stopped.is_set():
             readable = poller.poll(PING_SECONDS * 1000)
             with self._lock:
-                if readable and not self._catch_up():
-                    raise redis.ConnectionError("the tracking connection failed")
+                if not self.live or (readable and not self._catch_up()):
+                    raise redis.ConnectionError("the tracking connection failed")  # here or in a request
                 now = time.monotonic()
                 if now - self._last_heard > PONG_DEADLINE:
                     raise redis.TimeoutError(f"no answer to a ping in {PONG_DEADLINE:.0f} s")
