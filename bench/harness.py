@@ -190,8 +190,9 @@ def start_gunicorn(env: dict, *, workers: int = 2, extra: tuple[str, ...] = ()) 
 
 # The worker's CPU priority, as in production (docker-compose.yml gives it cpu_shares 128 against the
 # web's 1024): on one machine, pages win the cores and jobs take what is left. BENCH_WORKER_NICE=0
-# measures the worker on an equal footing.
-WORKER_NICE = int(os.environ.get("BENCH_WORKER_NICE", "10"))
+# measures the worker on an equal footing; BENCH_WORKER_NICE=idle runs it under SCHED_IDLE (chrt):
+# session 8 found no gain in scenario 8's p99 (the worker's PostgreSQL backends stay at nice 0).
+WORKER_NICE = os.environ.get("BENCH_WORKER_NICE", "10")
 # The feed farm (scenarios 5, 8) and the webmention source farm (7) stand for other machines on the
 # internet: their CPU is not the platform's to share. At nice 10 they take what the app leaves on this
 # one machine instead of competing with its pages (BENCH_FARM_NICE=0: as before session 5).
@@ -210,7 +211,8 @@ def start_celery(env: dict, *, concurrency: int = 2, queues: str = "") -> Server
     Its queues are purged first, so a previous run's leftovers do not count against this one."""
     base = [str(VENV_BIN / "celery"), "-A", "microhost"]
     subprocess.run([*base, "purge", "-f"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
-    args = ["nice", "-n", str(WORKER_NICE), *base, "worker", "--concurrency", str(concurrency)]
+    prio = ["chrt", "--idle", "0"] if WORKER_NICE == "idle" else ["nice", "-n", WORKER_NICE]
+    args = [*prio, *base, "worker", "--concurrency", str(concurrency)]
     args += ["--loglevel", "WARNING", "--without-gossip"]
     args += ["--without-mingle", "--prefetch-multiplier", "1"]
     if queues:

@@ -42,6 +42,21 @@ TARGET_DRAIN = 60.0
 # The soak rate as a share of the wrk maximum: half, as issue 7 asks; BENCH_SOAK_SHARE=0.15 (say)
 # shows where the target holds on this machine.
 SHARE = float(os.environ.get("BENCH_SOAK_SHARE", "0.5"))
+# A fixed soak rate instead (req/s), to compare two runs at the same load: the wrk maximum of 1 s runs
+# drifts by a third between runs on this machine.
+FIXED_RATE = float(os.environ.get("BENCH_SOAK_RATE", "0"))
+# Which background load runs (to tell their effects apart): "poll", "publish" or both (the default).
+BACKGROUND = os.environ.get("BENCH_SOAK_BACKGROUND", "poll,publish").split(",")
+
+
+def _spread(values: list[float]) -> str:
+    """min/median/max, or "-" when there are none."""
+    return f"{min(values):.0f}/{statistics.median(values):.0f}/{max(values):.0f}" if values else "-"
+
+
+def _only() -> str:
+    """The report's " (only: publish)" when BENCH_SOAK_BACKGROUND left a background load out."""
+    return "" if set(BACKGROUND) == {"poll", "publish"} else f" (only: {', '.join(BACKGROUND)})"
 
 
 def page_mix(ctx: dict) -> list[tuple[str, str]]:
@@ -67,7 +82,8 @@ class Background:
         self.ctx, self.helper, self.base, self.token = ctx, helper, base, token
         self.stopping = threading.Event()
         self.sweeps, self.posts, self.errors = 0, 0, []
-        self.threads = [threading.Thread(target=self.poll), threading.Thread(target=self.publish)]
+        self.create_ms: list[float] = []  # each Micropub create's time to its 201
+        self.threads = [threading.Thread(target=getattr(self, name)) for name in BACKGROUND]
 
     def start(self) -> None:
         for thread in self.threads:
@@ -104,7 +120,8 @@ class Background:
     def publish(self) -> None:
         try:
             while not self.stopping.wait(PUBLISH_EVERY):
-                scenario_fanout.create(self.ctx["app"].port, FOLLOWERS, self.token)
+                ms, _path, _at = scenario_fanout.create(self.ctx["app"].port, FOLLOWERS, self.token)
+                self.create_ms.append(ms)
                 self.posts += 1
         except Exception as error:  # noqa: BLE001 - reported by stop()
             self.errors.append(error)
@@ -134,7 +151,7 @@ def scenario_8(ctx: dict, args) -> dict:
     maximum = statistics.median(
         load.wrk_rotating(app.port, targets, duration=args.duration) for _ in range(args.rounds)
     )
-    rate, client_cap = client_rate(ctx, maximum * SHARE)
+    rate, client_cap = client_rate(ctx, FIXED_RATE or maximum * SHARE)
     print(
         f"  page mix maximum {maximum:,.0f} req/s; {SHARE:.0%} is {maximum * SHARE:,.0f}, the "
         f"{load.client()} open-loop client keeps time up to {client_cap:,.0f} req/s → soak at "
@@ -171,12 +188,14 @@ def scenario_8(ctx: dict, args) -> dict:
                     "drain": drained,
                     "sweeps": background.sweeps,
                     "posts": background.posts,
+                    "create_ms": background.create_ms,
                 }
             )
             print(
                 f"  alone p50/p99 {alone.p50:.1f}/{alone.p99:.1f} ms (late {alone.late}); under load "
                 f"{loaded.p50:.1f}/{loaded.p99:.1f} ms (late {loaded.late}); {background.sweeps} sweeps "
-                f"started, {background.posts} posts to {FOLLOWERS:,} followers; queues empty "
+                f"started, {background.posts} posts to {FOLLOWERS:,} followers (201 after "
+                f"{_spread(background.create_ms)} ms); queues empty "
                 f"{drained:.1f} s after\n    cores alone: {cpu_shares.line(alone_cpu)}\n"
                 f"    cores under load: {cpu_shares.line(loaded_cpu)}",
                 flush=True,
@@ -211,10 +230,12 @@ def table_8(result: dict, args) -> str:
         f"({result['client_cap']:,.0f} req/s): "
         f"{result['rate']:,.0f} req/s, open loop for {result['seconds']} s; "
         f"under load: {result['feeds']:,} farm feeds swept again and again by the worker, and a post to "
-        f"{FOLLOWERS:,} followers every {PUBLISH_EVERY:.0f} s. {len(result['rounds'])} alternating rounds.",
+        f"{FOLLOWERS:,} followers every {PUBLISH_EVERY:.0f} s"
+        f"{_only()}{'; the rate fixed by BENCH_SOAK_RATE' if FIXED_RATE else ''}. "
+        f"{len(result['rounds'])} alternating rounds.",
         "",
         "| round | alone p50 / p99 ms | under load p50 / p99 ms | p99 ratio | sent late alone / under load "
-        "| sweeps | posts | queues empty after |",
+        "| sweeps | posts (201 after min/median/max ms) | queues empty after |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n, r in enumerate(result["rounds"], 1):
@@ -222,7 +243,7 @@ def table_8(result: dict, args) -> str:
             f"| {n} | {r['alone'].p50:.1f} / {r['alone'].p99:.1f} "
             f"| {r['loaded'].p50:.1f} / {r['loaded'].p99:.1f} | {r['loaded'].p99 / r['alone'].p99:.2f} "
             f"| {late_share(r['alone'])} / {late_share(r['loaded'])} "
-            f"| {r['sweeps']} | {r['posts']} | {r['drain']:.1f} s |"
+            f"| {r['sweeps']} | {r['posts']} ({_spread(r.get('create_ms', []))}) | {r['drain']:.1f} s |"
         )
     lines += ["", *cpu_table(result["rounds"])]
     lines += [
