@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import itertools
 import threading
 import time
 
@@ -260,7 +261,7 @@ def test_slow_feeds_are_claimed_first(feed_site, alice):
 def test_a_fetch_remembers_how_long_it_took(loopback, alice, settings):
     """A slow answer counts at once; each fast one halves what is remembered."""
     settings.MICROHOST_ALLOW_PRIVATE_ADDRESSES = True
-    delays = [1.2, 0, 0]
+    delays = [2.0, 0, 0]
 
     def respond(req):
         time.sleep(delays.pop(0))
@@ -271,8 +272,11 @@ def test_a_fetch_remembers_how_long_it_took(loopback, alice, settings):
     for _ in range(3):
         poll_feed(feed.pk)
         remembered.append(Feed.objects.get(pk=feed.pk).fetch_ms)
-    assert remembered[0] >= 1200 and remembered[1] == pytest.approx(remembered[0] / 2, abs=50)
-    assert remembered[2] == pytest.approx(remembered[0] / 4, abs=50)
+    # A fast fetch of f ms leaves (remembered + f) // 2: half, plus half of f, which on a loaded
+    # machine is not nothing (CI saw a loopback fetch take ~100 ms), so bound it instead of ± a constant.
+    assert remembered[0] >= 2000
+    for before, after in itertools.pairwise(remembered):
+        assert before // 2 <= after < before * 3 // 4
 
 
 def test_slow_hosts_hold_at_most_half_the_fetching_threads(loopback, alice, settings):
