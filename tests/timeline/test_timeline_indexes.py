@@ -1,5 +1,6 @@
 """The timeline table's indexes on post, entry, blog and feed skip the rows where that column is empty
-(an item is a post or an entry, never both), and the two uniqueness rules still hold."""
+(an item is a post or an entry, never both), and the two uniqueness rules still hold. The database
+checks an item's post and entry; its user, blog and feed are left to Django's cascades."""
 
 from __future__ import annotations
 
@@ -62,3 +63,39 @@ def test_a_post_and_an_entry_each_appear_once_per_user(make_user, make_post, ali
     TimelineState.objects.create(user=reader)
     assert fanout.fan_out_entries(feed, [entry]) == 0
     assert TimelineItem.objects.filter(user=reader).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_database_checks_an_items_post_and_entry_and_nothing_else():
+    table = TimelineItem._meta.db_table
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    checked = {column for c in constraints.values() if c["foreign_key"] for column in c["columns"]}
+    assert checked == {"post_id", "entry_id"}
+
+
+@pytest.mark.django_db
+def test_deleting_a_feed_a_reader_or_an_author_still_removes_their_items(make_user, make_post, alice):
+    """Without constraints on user, blog and feed, Django's cascades are what remove the rows."""
+    reader, other = make_user("reader"), make_user("other")
+    post = make_post(alice, "Gone with its author")
+    feed = Feed.objects.create(url="https://example.org/feed")
+    entry = FeedEntry.objects.create(
+        feed=feed, key="e1", key_hash="e1", content_hash="x", published=timezone.now()
+    )
+    for user in (reader, other):
+        TimelineItem.objects.create(user=user, published=post.published, post=post, blog=alice.blog)
+        TimelineItem.objects.create(user=user, published=entry.published, entry=entry, feed=feed)
+
+    feed_id, entry_id, reader_id, blog_id = feed.pk, entry.pk, reader.pk, alice.blog.pk
+    feed.delete()
+    assert not TimelineItem.objects.filter(feed_id=feed_id).exists()
+    assert not TimelineItem.objects.filter(entry_id=entry_id).exists()
+
+    reader.delete()
+    assert not TimelineItem.objects.filter(user_id=reader_id).exists()
+    assert TimelineItem.objects.filter(user=other, post=post).exists()
+
+    alice.delete()
+    assert not TimelineItem.objects.filter(blog_id=blog_id).exists()
+    assert not TimelineItem.objects.exists()
