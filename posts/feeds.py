@@ -8,7 +8,6 @@ with every photo appended as <img alt>, so a reader never needs to visit the pag
 from __future__ import annotations
 
 import datetime
-import io
 import mimetypes
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from accounts.models import Blog
 from posts import selectors
 from posts.jsonfeed import JsonFeed
 from posts.models import Category, Photo, Post
+from posts.xml_writer import XmlWriter
 
 # The reply / like / repost / bookmark a post is about, shown above its content like the page does.
 CONTEXT_LABELS = (
@@ -105,18 +105,30 @@ class _UntitledItem:
 
 
 class _OneWrite:
-    """Builds the document in memory and hands the response one write: Django's XML writer otherwise
-    sends each of the ~40 pieces of every item through HttpResponse.write (issue 7)."""
+    """Writes the document with posts/xml_writer.py (the bytes SimplerXMLGenerator writes, in a list)
+    and hands the response one write: Django's generator otherwise sends each of the ~40 pieces of
+    every item through HttpResponse.write (issue 7). `write_document` is the generator's own write()
+    with the writer as its handler."""
 
     def write(self, outfile, encoding: str) -> None:
-        buffer = io.StringIO()
-        super().write(buffer, encoding)
-        # The same errors= as the writer's own TextIOWrapper around a binary output.
-        outfile.write(buffer.getvalue().encode(encoding, "xmlcharrefreplace"))
+        handler = XmlWriter(encoding)
+        self.write_document(handler)
+        # The same errors= as the generator's own TextIOWrapper around a binary output.
+        outfile.write(handler.text().encode(encoding, "xmlcharrefreplace"))
 
 
 class RssGenerator(_OneWrite, Rss201rev2Feed):
     """Notes go out without a title (https://www.rssboard.org/rss-specification#hrelementsOfLtitemgt)."""
+
+    def write_document(self, handler: XmlWriter) -> None:  # Rss201rev2Feed.write's steps
+        handler.startDocument()
+        self.add_stylesheets(handler)
+        handler.startElement("rss", self.rss_attributes())
+        handler.startElement("channel", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        self.endChannelElement(handler)
+        handler.endElement("rss")
 
     def add_item_elements(self, handler, item: dict[str, Any]) -> None:
         super().add_item_elements(handler if item["title"] else _UntitledItem(handler), item)
@@ -124,6 +136,13 @@ class RssGenerator(_OneWrite, Rss201rev2Feed):
 
 class AtomGenerator(_OneWrite, Atom1Feed):
     """Full HTML in <content> (Django's Atom1Feed would put it in <summary>) and <updated> on every entry."""
+
+    def write_document(self, handler: XmlWriter) -> None:  # Atom1Feed.write's steps
+        handler.startDocument()
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
     def add_item_elements(self, handler, item: dict[str, Any]) -> None:
         # RFC 4287 §4.1.2: an entry MUST carry atom:updated; unedited posts use their publication date.
