@@ -11,6 +11,13 @@ from posts.models import Post
 from timeline.models.feeds import Feed, FeedEntry
 
 
+def _optional(model, **options) -> models.ForeignKey:
+    """An item's post, entry, blog or feed: empty in about half the rows, indexed by Meta (partially)."""
+    return models.ForeignKey(
+        model, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False, **options
+    )
+
+
 class TimelineItem(models.Model):
     """One post or entry in one user's home timeline; read newest first with a keyset cursor."""
 
@@ -33,31 +40,11 @@ class TimelineItem(models.Model):
     # empty column. That matters most for the unique (user, …) pairs: a user-keyed entry lands on a
     # random index page, and a post's fan-out to 7,000 followers wrote 7,000 of them into
     # timeline_entry_once for nothing (a third of its pages and WAL; bench/README, session 8).
-    post = models.ForeignKey(
-        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
-    )
-    entry = models.ForeignKey(
-        FeedEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
-    )
-    # The source, so unfollow and mute act without joining posts or entries.
-    blog = models.ForeignKey(
-        Blog,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    feed = models.ForeignKey(
-        Feed,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    post = _optional(Post)
+    entry = _optional(FeedEntry)
+    # The source, so unfollow and mute act without joining posts or entries (unchecked: see user).
+    blog = _optional(Blog, db_constraint=False)
+    feed = _optional(Feed, db_constraint=False)
     # Microsub: read state per item (Microsub §timeline mark_read).
     is_read = models.BooleanField(default=False)
 
