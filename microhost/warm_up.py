@@ -8,13 +8,15 @@ request queued behind them on that process waited as long (issue 7, scenario 8).
 microhost/wsgi.py before gc.freeze(), so what it loads is frozen with the rest of start-up.
 
 Nothing here touches the database, the cache or the broker: it imports and compiles only, so it is
-safe before a server forks its workers.
+safe before a server forks its workers. It only saves time: a step that fails is logged, and the
+process starts anyway (the request that needs that part then loads it, as before).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+from importlib.util import find_spec
 from pathlib import Path
 
 from django.apps import apps
@@ -26,8 +28,7 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
-# Modules the request paths import on first use: sending a job (its events dispatcher, results) and
-# the messages and sessions machinery of the middleware.
+# Modules that sending a job imports on first use, beyond what the Celery app's own attributes load.
 LAZY_MODULES = ("celery.canvas", "celery.result", "celery.events.dispatcher", "celery.events.receiver")
 
 
@@ -35,11 +36,17 @@ def warm_up() -> None:
     """Skipped with DEBUG on: the development server reloads often and compiles templates anew anyway."""
     if settings.DEBUG:
         return
-    _resolve_urlconfs()
-    _compile_templates()
-    _load_celery()
+    for step in (_resolve_urlconfs, _compile_templates, _load_celery, _import_the_rest):
+        try:
+            step()
+        except Exception:
+            log.warning("Warm-up step %s failed; the first request will do it", step.__name__, exc_info=True)
+
+
+def _import_the_rest() -> None:
     for name in LAZY_MODULES:
         importlib.import_module(name)
+    # The middleware's messages and sessions machinery.
     for dotted in (settings.MESSAGE_STORAGE, settings.SESSION_SERIALIZER):
         import_string(dotted)
     for connection in connections.all():  # the SQL compiler's module, imported by the first query
@@ -72,7 +79,7 @@ def _project_template_names(engine) -> list[str]:
     root = Path(settings.BASE_DIR)
     names: list[str] = []
     for folder in map(Path, engine.template_dirs):
-        if root not in folder.parents or ".venv" in folder.parts:
+        if root not in folder.parents or "site-packages" in folder.parts:
             continue
         names += [path.relative_to(folder).as_posix() for path in folder.rglob("*.html") if path.is_file()]
     return sorted(set(names))
@@ -90,5 +97,5 @@ def _load_celery() -> None:
     with app.connection_for_write() as connection:  # not connected: only the transport's module
         connection.get_transport_cls()
     for config in apps.get_app_configs():
-        if config.module and importlib.util.find_spec(f"{config.name}.tasks"):
+        if config.module and find_spec(f"{config.name}.tasks"):
             importlib.import_module(f"{config.name}.tasks")
