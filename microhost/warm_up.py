@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connections
 from django.template import TemplateSyntaxError, engines
 from django.urls import get_resolver
+from django.utils import formats
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def _import_the_rest() -> None:
         import_string(dotted)
     for connection in connections.all():  # the SQL compiler's module, imported by the first query
         connection.ops.compiler("SQLCompiler")
+    formats.get_format("DATE_FORMAT")  # the language's format modules, imported by the first date shown
 
 
 def _resolve_urlconfs() -> None:

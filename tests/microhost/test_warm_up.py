@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SETUP = """
 from accounts.services import create_account
 from accounts.tokens import mint_token
+from posts.services import create_post
 user = create_account(username="warm", email="warm@example.com", password="a-long-test-password-1")
+create_post(blog=user.blog, properties={"content": ["Already here"], "category": ["warm"]})
 print(mint_token(user=user, scope="create")[0])
 """
 
