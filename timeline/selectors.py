@@ -85,12 +85,17 @@ def _not_muted(name: str) -> str:
     return f"({source} IS NULL OR {source} NOT IN ({muted} AND {target} IS NOT NULL))"
 
 
-def _has(model) -> str:
+def _has(model, order: tuple[str, ...]) -> str:
     """Whether the item's post has rows in `model` (photos, category links): what relation_flags says,
-    in its form: `(SELECT id … LIMIT 1) IS NOT NULL`, an index probe per item, where PostgreSQL may
-    turn an EXISTS into a hashed scan of the whole table (posts.selectors._has_any)."""
+    in its form: `(SELECT id … ORDER BY <its index's order> LIMIT 1) IS NOT NULL`, an index probe per
+    item, where PostgreSQL may turn an EXISTS into a hashed scan of the whole table, or scan a small
+    table whole for each post without any (posts.selectors._has_any)."""
     post, pk = _col(TimelineItem, "post", "i"), _col(model, "id")
-    return f"((SELECT {pk} FROM {_table(model)} WHERE {_col(model, 'post')} = {post} LIMIT 1) IS NOT NULL)"  # noqa: S608
+    by = ", ".join(_col(model, name) for name in order)
+    return (
+        f"((SELECT {pk} FROM {_table(model)} WHERE {_col(model, 'post')} = {post} "  # noqa: S608
+        f"ORDER BY {by} LIMIT 1) IS NOT NULL)"
+    )
 
 
 @functools.cache
@@ -104,7 +109,8 @@ def _page_query(vendor: str) -> _PageQuery:
     select = ", ".join(f"{c.alias}.{connection.ops.quote_name(c.target.column)}" for c in columns)
     published, pk = _col(TimelineItem, "published", "i"), _col(TimelineItem, "id", "i")
     sql = (
-        f"SELECT {select}, {_has(Photo)}, {_has(Post.categories.through)} FROM {_table(TimelineItem)} i "  # noqa: S608
+        f"SELECT {select}, {_has(Photo, ('position', 'id'))}, {_has(Post.categories.through, ('category',))} "  # noqa: S608
+        f"FROM {_table(TimelineItem)} i "
         f"LEFT JOIN {_table(Post)} p ON {_col(Post, 'id', 'p')} = {_col(TimelineItem, 'post', 'i')} "
         f"LEFT JOIN {_table(Blog)} b ON {_col(Blog, 'id', 'b')} = {_col(Post, 'blog', 'p')} "
         f"LEFT JOIN {_table(User)} u ON {_col(User, 'id', 'u')} = {_col(Blog, 'user', 'b')} "
