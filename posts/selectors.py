@@ -40,7 +40,7 @@ def _has_any(rows) -> IsNull:
     page at 20,000 links. Without the ORDER BY, a small table (a few thousand links) was scanned whole
     for each post without any, the planner expecting a match early: 21 scans, ~5 ms a page on the
     issue 7 seed. Ordered as an index is, only the index path needs no sort of every match, so it wins
-    at any size."""
+    as soon as the table is more than a few pages (a tiny one is cheap to scan either way)."""
     return IsNull(Subquery(rows.values("pk")[:1]), False)
 
 
