@@ -127,3 +127,38 @@ def medians(stretches: list[dict[str, float]]) -> dict[str, float]:
     """Each group's median over several stretches (0 where a stretch did not see it)."""
     groups = {g for used in stretches for g in used}
     return {g: statistics.median(used.get(g, 0.0) for used in stretches) for g in groups} if stretches else {}
+
+
+# ---- steal: the CPU the hypervisor gave to other guests ----------------------------------------------
+# A virtual machine's /proc/stat counts, in its eighth column, the ticks its cores were ready to run
+# but the host ran someone else. With steal, every timing of a run is slowed by the neighbours, not
+# by what is measured (session 9 saw 39-81 % with the machine idle, nginx at a quarter of its usual
+# rate); the suite reports it with each scenario and warns above STEAL_WARNING.
+STEAL_WARNING = 5.0  # percent
+
+
+def cpu_counters(stat_text: str | None = None) -> tuple[int, int]:
+    """(steal ticks, all ticks) of the machine's `cpu` line, from /proc/stat or `stat_text`."""
+    if stat_text is None:
+        stat_path = PROC / "stat"
+        if not stat_path.exists():
+            return 0, 0
+        stat_text = stat_path.read_text()
+    fields = [int(v) for v in stat_text.split("\n", 1)[0].split()[1:9]]
+    fields += [0] * (8 - len(fields))
+    return fields[7], sum(fields)
+
+
+def steal_percent(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of the machine's time between two cpu_counters() the host took away, in percent."""
+    total = after[1] - before[1]
+    return 100.0 * (after[0] - before[0]) / total if total > 0 else 0.0
+
+
+def steal_line(before: tuple[int, int], after: tuple[int, int]) -> str:
+    """What a report says of it: the figure, and a warning when the run's timings cannot be trusted."""
+    percent = steal_percent(before, after)
+    line = f"CPU steal during the scenario (the host running other guests): {percent:.1f} %."
+    if percent > STEAL_WARNING:
+        line += " **Above 5 %: this run's timings measure the host's other guests too; do not compare them.**"
+    return line

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import importlib  # noqa: E402
 
+import cpu_shares  # noqa: E402
 import harness  # noqa: E402
 import scenario_pages  # noqa: E402  (main builds the page cases every scenario reads)
 import seeding  # noqa: E402
@@ -149,10 +150,12 @@ def main() -> None:
             written = []
             for number in args.scenario or sorted(SCENARIOS):
                 print(f"\nscenario {number}: {SCENARIOS[number][1]}", flush=True)
+                counters = cpu_shares.cpu_counters()
                 result = scenario_part(number, "scenario")(ctx, args)
+                steal = cpu_shares.steal_line(counters, cpu_shares.cpu_counters())
                 # Written as each scenario ends, so a later one failing loses nothing measured.
                 written += write_charts({number: result})
-                text = report(number, args, result, head)
+                text = report(number, args, result, f"{head}\n\n{steal}")
                 (RESULTS / f"scenario{number}.md").write_text(text)
                 written.append(RESULTS / f"scenario{number}.md")
                 print("\n" + text, flush=True)
