@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from importlib.util import find_spec
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from django.template import TemplateSyntaxError, engines
@@ -91,13 +89,10 @@ def _load_celery() -> None:
     """Import the task modules and the parts of Celery that sending a job needs, without connecting."""
     from microhost.celery import app
 
-    app.loader.import_default_modules()
+    app.loader.import_default_modules()  # every installed app's tasks module (autodiscovery)
     app.finalize(auto=True)  # the shared tasks' real classes (Celery's DjangoTask), made on first use
     app.amqp.router  # noqa: B018
     app.events  # noqa: B018 (a sent job announces itself through the events dispatcher's module)
     app.backend  # noqa: B018
     with app.connection_for_write() as connection:  # not connected: only the transport's module
         connection.get_transport_cls()
-    for config in apps.get_app_configs():
-        if config.module and find_spec(f"{config.name}.tasks"):
-            importlib.import_module(f"{config.name}.tasks")
