@@ -175,6 +175,9 @@ MICROHOST_PAGE_CACHE_TTL = int(os.environ.get("MICROHOST_PAGE_CACHE_TTL", "600")
 # default only with Redis. Separate from the page cache, so scenario 3's "uncached" app can render
 # every page and still look up hosts as production does.
 MICROHOST_HOST_CACHE = os.environ.get("MICROHOST_HOST_CACHE", "1" if REDIS_URL else "0") == "1"
+# Each process remembers the host cache's answers while Redis's key tracking says they are current
+# (accounts/blog_memory.py): a blog request's host lookup then costs no round trip. Only with Redis.
+MICROHOST_HOST_MEMORY = os.environ.get("MICROHOST_HOST_MEMORY", "1") == "1"
 # Received webmentions queue one draining verification job at a time, not one each
 # (webmention/receive.drain_slot_free): the flag lives in the cache, so it needs one the web and
 # worker processes share (Redis), as the page and host caches do.
