@@ -58,21 +58,17 @@ def target_post(blog: Blog, url: str, *, source_domains: list[str]) -> tuple[boo
     Plain SQL: the receipt is the busiest public write (a burst of likes is hundreds a second), and
     building this query with the ORM (filter, only, annotate(Exists)) cost ~0.8 ms of CPU a receipt,
     five times what PostgreSQL takes to answer it (issue 7, scenario 7)."""
-    path = urlsplit(url).path or "/"
+    path = post_path(url)
     # Only table names and placeholders are formatted in; every value is a parameter.
-    marks = ", ".join(["%s"] * len(source_domains))
-    blocked_sql = (
-        f"EXISTS(SELECT 1 FROM {BlockedDomain._meta.db_table} WHERE blog_id = %s AND domain IN ({marks}))"  # noqa: S608
-    )
-    blocked_params = [blog.pk, *source_domains]
+    blocked_sql, blocked_params = blocked_exists_sql(len(source_domains)), [blog.pk, *source_domains]
     with connection.cursor() as cursor:
-        if path == "/":
+        if path is None:
             cursor.execute(f"SELECT {blocked_sql}", blocked_params)
             return True, None, bool(cursor.fetchone()[0])
         cursor.execute(
             f"SELECT id, status, visibility, deleted_at, {blocked_sql} FROM {Post._meta.db_table} "  # noqa: S608
             "WHERE blog_id = %s AND path = %s LIMIT 1",
-            [*blocked_params, blog.pk, path if path.endswith("/") else path + "/"],
+            [*blocked_params, blog.pk, path],
         )
         row = cursor.fetchone()
     if row is None:
@@ -81,6 +77,26 @@ def target_post(blog: Blog, url: str, *, source_domains: list[str]) -> tuple[boo
     if post.is_draft or post.is_deleted or post.visibility == Post.Visibility.PRIVATE:
         return False, None, False
     return True, post, bool(row[4])
+
+
+def post_path(url: str) -> str | None:
+    """The post path a target URL names, with its trailing slash; None for the blog's home page."""
+    path = urlsplit(url).path or "/"
+    if path == "/":
+        return None
+    return path if path.endswith("/") else path + "/"
+
+
+def blocked_exists_sql(domains: int) -> str:
+    """SQL true when the owner blocked one of `domains` domains; parameters: the blog's id, the domains."""
+    marks = ", ".join(["%s"] * domains)
+    return f"EXISTS(SELECT 1 FROM {BlockedDomain._meta.db_table} WHERE blog_id = %s AND domain IN ({marks}))"  # noqa: S608
+
+
+# The posts that accept webmentions, as SQL on the posts table for webmention/store.py's INSERT: what
+# target_post checks in Python (not a draft, not private, not deleted). Parameters: ACCEPTING_PARAMS.
+ACCEPTING_SQL = "status <> %s AND visibility <> %s AND deleted_at IS NULL"
+ACCEPTING_PARAMS = (Post.Status.DRAFT.value, Post.Visibility.PRIVATE.value)
 
 
 # The columns target_post loads (the rest of the post is deferred: its text is not needed).

@@ -7,20 +7,21 @@ blog); the source is fetched later by the verification job (R39: 202 before any 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Blog
 from microhost.ratelimit import Budget, consume
+from posts.models import Post
 from webmention import moderation
 from webmention.local import served_at, target_post
 from webmention.models import Received, host_of
+from webmention.store import insert_new
 
 MAX_URL_LENGTH = 2000
 # Webmentions one source host may send per hour, platform-wide, before getting 429 (R39).
@@ -58,15 +59,20 @@ def _check_quota(host: str) -> None:
         raise Refused(f"Too many webmentions from {host}; try again later.", status=429, retry_after=wait)
 
 
-def check_request(blog: Blog, source: str, target: str):
-    """The synchronous checks of §3.2.1: (the target post, None for the home page; is the source's
-    domain blocked by the owner), both from one query."""
-    source, target = _check_url(source.strip(), "source"), _check_url(target.strip(), "target")
+def check_request(blog: Blog, source: str, target: str) -> None:
+    """The cheap synchronous checks of §3.2.1, no query: both URLs http(s), different, the target on
+    one of this blog's hosts. Whether it names a live post is asked of the database (insert_new)."""
+    _check_url(source, "source")
+    _check_url(target, "target")
     if urldefrag(source)[0] == urldefrag(target)[0]:
         raise Refused("The source and the target must be different URLs.")
     if not served_at(blog, target):
         raise Refused("The target is not on this blog.")
-    domains = moderation.parent_domains(host_of(source))
+
+
+def check_target(blog: Blog, target: str, domains: list[str]) -> tuple[Post | None, bool]:
+    """(the target post, None for the home page; is the source's domain blocked by the owner), both
+    from one query (webmention/local.py target_post); refused when the target is not a live post."""
     accepts, post, blocked = target_post(blog, target, source_domains=domains)
     if not accepts:
         raise Refused("The target is not a post on this blog.")
@@ -81,19 +87,33 @@ def accept_webmention(
     A repeat of a (source, target) that is already waiting collapses into that one pending job;
     a repeat of a verified one re-verifies it (an update, or a delete if the link is gone).
     `queue(row_id)` queues the verification: by default once the current transaction commits; the
-    endpoint collects the id and queues it after its answer has gone out."""
+    endpoint collects the id and queues it after its answer has gone out.
+
+    The source host's quota comes before any query, so a host over it costs no database work, and its
+    refused requests (a bad target too) count against it. Then a new pair is one statement (issue 7:
+    webmention/store.py); only when that stores nothing does the receipt take the longer path."""
     queue = queue or enqueue_verification
     source, target = source.strip(), target.strip()
-    post, blocked = check_request(blog, source, target)
-    if blocked:
-        return None
+    check_request(blog, source, target)
     host = host_of(source)
     _check_quota(host)
-    row = _insert_new(blog=blog, source=source, target=target, post=post, host=host)
+    domains = moderation.parent_domains(host)
+    row = insert_new(blog=blog, source=source, target=target, host=host, domains=domains)
     if row is not None:  # the usual case: one INSERT, no lock
         queue(row.pk)
         return row
-    with transaction.atomic():  # a repeat (or a race with a delete): as before, under the row's lock
+    post, blocked = check_target(blog, target, domains)  # the right 400, or a blocked domain
+    if blocked:
+        return None
+    return _accept_repeat(blog=blog, source=source, target=target, post=post, host=host, queue=queue)
+
+
+def _accept_repeat(
+    *, blog: Blog, source: str, target: str, post: Post | None, host: str, queue: Callable[[int], None]
+) -> Received:
+    """A pair already stored (or a race with a delete), under the row's lock: a pending one is left
+    to the job already queued; a verified one is verified again."""
+    with transaction.atomic():
         row, created = Received.objects.select_for_update().get_or_create(
             blog=blog, source=source, target=target, defaults={"post": post, "source_host": host}
         )
@@ -105,21 +125,6 @@ def accept_webmention(
             row.save(update_fields=["state", "attempts", "error", "next_attempt_at", "received_at"])
         queue(row.pk)
     return row
-
-
-def _insert_new(*, blog: Blog, source: str, target: str, post, host: str) -> Received | None:
-    """Store a (source, target) pair seen for the first time; None when it is already stored.
-
-    In autocommit (a request) the INSERT is its own transaction: no BEGIN/COMMIT round trips, and a
-    failed INSERT leaves nothing to roll back. Inside a transaction it needs a savepoint."""
-    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    try:
-        with scope:
-            return Received.objects.create(
-                blog=blog, source=source, target=target, post=post, source_host=host
-            )
-    except IntegrityError:  # webmention_once_per_pair: a repeat, handled under a row lock
-        return None
 
 
 def enqueue_verification(received_id: int, countdown: float = 0) -> None:
