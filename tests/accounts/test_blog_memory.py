@@ -8,13 +8,20 @@ from __future__ import annotations
 import time
 
 import pytest
-import redis
-from django.conf import settings
 from django.core.cache import cache
 
 from accounts import blog_cache, blog_memory
 from accounts.models import Blog
 from accounts.selectors import blog_for_host
+from tests.redis_tracking import (  # noqa: F401 - other is a fixture
+    KEY_CHANGES,
+    each_change_is_seen_at_once,
+    lost_connection_forgets_until_back,
+    mget_calls,
+    other,
+    started,
+    wait_until,
+)
 from tests.test_services import USE_REDIS
 
 HOST = "alice.microhost.test"
@@ -22,38 +29,20 @@ HOST = "alice.microhost.test"
 if USE_REDIS:
     pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
-    def wait_until(condition, seconds: float = 5.0) -> None:
-        deadline = time.monotonic() + seconds
-        while not condition():
-            assert time.monotonic() < deadline, "gave up waiting"
-            time.sleep(0.01)
-
-    @pytest.fixture
-    def other():
-        """A second Redis client: the writes another web or worker process makes."""
-        client = redis.Redis.from_url(settings.REDIS_URL)
-        yield client
-        client.close()
-
     @pytest.fixture
     def memory(settings):
         settings.MICROHOST_HOST_CACHE = True
         cache.clear()
         prefix = blog_memory.token_prefix(blog_cache._token_key(""))
-        started = blog_memory.BlogMemory(settings.REDIS_URL, prefix)
-        started.start()
-        wait_until(lambda: started.live)
-        yield started
-        started.stop()
+        memory = started(blog_memory.BlogMemory(settings.REDIS_URL, prefix))
+        yield memory
+        memory.stop()
 
     def token_key(host: str = HOST) -> str:
         return cache.make_key(blog_cache._token_key(host))
 
     def remember(memory, value=("the blog", HOST), host: str = HOST) -> None:
         memory.remember(host, value, memory.generation)
-
-    def mget_calls(client) -> int:
-        return client.info("commandstats").get("cmdstat_mget", {}).get("calls", 0)
 
     def test_a_remembered_host_is_served_as_a_fresh_copy(memory):
         """Each hit is its own copy: a request changing its blog changes nothing the next one sees."""
@@ -63,30 +52,17 @@ if USE_REDIS:
         assert memory.get(HOST) == {"title": "Alice's"}
         assert memory.get("bob.microhost.test") is None
 
-    @pytest.mark.parametrize(
-        "change",
-        [
-            lambda other: other.set(token_key(), "t2"),
-            lambda other: other.delete(token_key()),
-            lambda other: other.set(token_key(), "t1", px=1),
-            lambda other: other.flushdb(),
-        ],
-        ids=["replaced", "deleted", "expired", "flushed"],
-    )
+    @pytest.mark.parametrize("change", KEY_CHANGES.values(), ids=KEY_CHANGES.keys())
     def test_a_change_in_another_process_is_seen_by_the_next_lookup(memory, other, change):
-        """No wait between the write and the lookup: the lookup applies what Redis has sent. Ten rounds,
-        as the listener thread often applies the change first on its own."""
-        for _round in range(10):
-            generation = memory.generation
-            other.set(token_key(), "t1")  # as a lookup that makes the token does; its invalidation first
-            wait_until(lambda before=generation: memory.generation != before)
-            remember(memory)
-            assert memory.get(HOST) is not None
-            change(other)
-            if other.pttl(token_key()) == 1:
-                time.sleep(0.01)
-                other.get(token_key())  # an expired key is gone on its next read
-            assert memory.get(HOST) is None
+        """No wait between the write and the lookup: the lookup applies what Redis has sent."""
+        each_change_is_seen_at_once(
+            memory,
+            other,
+            token_key(),
+            change,
+            remember=lambda: remember(memory),
+            remembered=lambda: memory.get(HOST) is not None,
+        )
 
     def test_a_change_to_another_host_keeps_this_one(memory, other):
         """Tracking is by host: a change to one blog leaves the others remembered."""
@@ -106,14 +82,9 @@ if USE_REDIS:
 
     def test_a_lost_connection_forgets_everything_until_it_is_back(memory, other):
         """Without the tracking connection nothing is served from memory; after it, only what is read anew."""
-        remember(memory)
-        killed = memory.client_id
-        other.client_kill_filter(_id=killed)
-        assert memory.get(HOST) is None
-        wait_until(lambda: memory.live and memory.client_id != killed)
-        assert memory.get(HOST) is None
-        remember(memory)
-        assert memory.get(HOST) is not None
+        lost_connection_forgets_until_back(
+            memory, other, remember=lambda: remember(memory), remembered=lambda: memory.get(HOST) is not None
+        )
 
     def test_a_remembered_blog_is_served_for_a_bounded_time(memory, monkeypatch):
         """A change made outside Django moves no token: what is remembered still goes after a while."""

@@ -5,15 +5,21 @@ insist on it); without it the page cache answers conditional GETs from Redis (te
 
 from __future__ import annotations
 
-import time
-
 import pytest
-import redis
 from django.conf import settings
 from django.core.cache import cache
 
 from microhost import page_cache, page_validators
 from tests.microhost.test_page_cache import wsgi_get
+from tests.redis_tracking import (  # noqa: F401 - other is a fixture
+    KEY_CHANGES,
+    each_change_is_seen_at_once,
+    lost_connection_forgets_until_back,
+    mget_calls,
+    other,
+    started,
+    wait_until,
+)
 from tests.test_services import USE_REDIS
 
 HOST = "validators.example"
@@ -26,30 +32,14 @@ PAGE_HEADERS = {
 }
 
 
-def wait_until(condition, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.01)
-
-
 if USE_REDIS:
-
-    @pytest.fixture
-    def other():
-        """A second Redis client: the writes another web or worker process makes."""
-        client = redis.Redis.from_url(settings.REDIS_URL)
-        yield client
-        client.close()
 
     @pytest.fixture
     def validators():
         prefix = cache.make_key(page_cache.host_key(""))
-        started = page_validators.Validators(settings.REDIS_URL, prefix)
-        started.start()
-        wait_until(lambda: started.live)
-        yield started
-        started.stop()
+        validators = started(page_validators.Validators(settings.REDIS_URL, prefix))
+        yield validators
+        validators.stop()
 
     def remember(validators, version: str = "v1", host: str = HOST, key: str = "page") -> None:
         validators.remember(host, key, version, PAGE_HEADERS, validators.generation)
@@ -76,31 +66,17 @@ if USE_REDIS:
         assert validators.not_modified("other.example", "page", '"e1"', None) is None
 
     @pytest.mark.services
-    @pytest.mark.parametrize(
-        "change",
-        [
-            lambda other: other.set(host_key(), "v2"),
-            lambda other: other.delete(host_key()),
-            lambda other: other.set(host_key(), "v1", px=1),
-            lambda other: other.flushdb(),
-        ],
-        ids=["replaced", "deleted", "expired", "flushed"],
-    )
+    @pytest.mark.parametrize("change", KEY_CHANGES.values(), ids=KEY_CHANGES.keys())
     def test_a_change_in_another_process_is_seen_by_the_next_request(validators, other, change):
-        """No wait between the write and the request: the request applies what Redis has sent.
-
-        Ten rounds, as the listener thread often applies the change first on its own."""
-        for _round in range(10):
-            generation = validators.generation
-            other.set(host_key(), "v1")  # as a render does; its own invalidation comes first
-            wait_until(lambda before=generation: validators.generation != before)
-            remember(validators)
-            assert validators.not_modified(HOST, "page", '"e1"', None) is not None
-            change(other)
-            if other.pttl(host_key()) == 1:
-                time.sleep(0.01)
-                other.get(host_key())  # an expired key is gone on its next read
-            assert validators.not_modified(HOST, "page", '"e1"', None) is None
+        """No wait between the write and the request: the request applies what Redis has sent."""
+        each_change_is_seen_at_once(
+            validators,
+            other,
+            host_key(),
+            change,
+            remember=lambda: remember(validators),
+            remembered=lambda: validators.not_modified(HOST, "page", '"e1"', None) is not None,
+        )
 
     @pytest.mark.services
     def test_a_change_to_another_host_keeps_this_one(validators, other):
@@ -123,17 +99,12 @@ if USE_REDIS:
     @pytest.mark.services
     def test_a_lost_connection_forgets_everything_until_it_is_back(validators, other):
         """Without the tracking connection nothing is answered here; after it, only what is read again."""
-        remember(validators)
-        killed = validators.client_id
-        other.client_kill_filter(_id=killed)
-        assert validators.not_modified(HOST, "page", '"e1"', None) is None
-        wait_until(lambda: validators.live and validators.client_id != killed)
-        assert validators.not_modified(HOST, "page", '"e1"', None) is None
-        remember(validators)
-        assert validators.not_modified(HOST, "page", '"e1"', None) is not None
-
-    def mget_calls(client) -> int:
-        return client.info("commandstats").get("cmdstat_mget", {}).get("calls", 0)
+        lost_connection_forgets_until_back(
+            validators,
+            other,
+            remember=lambda: remember(validators),
+            remembered=lambda: validators.not_modified(HOST, "page", '"e1"', None) is not None,
+        )
 
     @pytest.mark.services
     @pytest.mark.django_db
