@@ -14,15 +14,13 @@ own ENTRY_TTL.
 
 from __future__ import annotations
 
-import functools
 import pickle
 import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 
-from microhost.redis_tracking import PerProcess, TrackedMemory
+from microhost.redis_tracking import PerProcess, TrackedMemory, cache_key_prefix
 
 MEMORY_SECONDS = 30
 MAX_HOSTS = 50_000  # past this the memory starts again
@@ -70,19 +68,12 @@ def enabled() -> bool:
     return bool(settings.MICROHOST_HOST_CACHE and settings.MICROHOST_HOST_MEMORY and settings.REDIS_URL)
 
 
-@functools.cache
-def token_prefix(token_key_of_nothing: str) -> str | None:
-    """The Redis key of a host's token less the host; None under a KEY_FUNCTION that is no prefix."""
-    prefix = cache.make_key(token_key_of_nothing)
-    return prefix if cache.make_key(token_key_of_nothing + "example.org") == prefix + "example.org" else None
-
-
 _memory = PerProcess()
 
 
 def for_this_process(token_key_of_nothing: str) -> BlogMemory | None:
     """This process's BlogMemory (None when off), its listener started on first use."""
-    prefix = token_prefix(token_key_of_nothing)
+    prefix = cache_key_prefix(token_key_of_nothing)
     if not enabled() or prefix is None:
         return None
     return _memory.get(lambda: BlogMemory(settings.REDIS_URL, prefix))

@@ -17,7 +17,6 @@ by default when Django's cache is Redis (`REDIS_URL`), off with the process-loca
 
 from __future__ import annotations
 
-import functools
 import re
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 
 from microhost import page_validators
 from microhost.page_validators import not_modified_headers, validators_match
+from microhost.redis_tracking import cache_key_prefix
 
 # The environ key a cacheable view leaves its blog's version under (WSGIRequest.META is the environ).
 VERSION_KEY = "microhost.page_version"
@@ -137,15 +137,8 @@ def _current_entry(host: str, key: str) -> tuple | None:
     return entry if entry is not None and current is not None and entry[0] == current else None
 
 
-@functools.cache
-def _host_prefix() -> str | None:
-    """The Redis key of a host's version less the host; None under a KEY_FUNCTION that is no prefix."""
-    prefix = cache.make_key(host_key(""))
-    return prefix if cache.make_key(host_key("example.org")) == prefix + "example.org" else None
-
-
 def _validators() -> page_validators.Validators | None:
-    prefix = _host_prefix()
+    prefix = cache_key_prefix(host_key(""))
     return page_validators.for_this_process(prefix) if prefix is not None else None
 
 

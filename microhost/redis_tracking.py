@@ -17,6 +17,7 @@ but silent (no pong for PONG_DEADLINE seconds) counts as lost.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import select
@@ -154,6 +155,16 @@ class TrackedMemory:
             self._forget_all(live=False)
         if connection is not None:
             connection.disconnect()
+
+
+@functools.cache
+def cache_key_prefix(key_of_nothing: str) -> str | None:
+    """The Redis key Django's cache makes of `key_of_nothing + name`, less the name: the prefix to
+    track. None under a KEY_FUNCTION that is no prefix (then nothing can be tracked)."""
+    from django.core.cache import cache
+
+    prefix = cache.make_key(key_of_nothing)
+    return prefix if cache.make_key(key_of_nothing + "example.org") == prefix + "example.org" else None
 
 
 class PerProcess:

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from accounts import blog_cache, blog_memory
 from accounts.models import Blog
 from accounts.selectors import blog_for_host
+from microhost.redis_tracking import cache_key_prefix
 from tests.redis_tracking import (  # noqa: F401 - other is a fixture
     KEY_CHANGES,
     each_change_is_seen_at_once,
@@ -33,7 +34,7 @@ if USE_REDIS:
     def memory(settings):
         settings.MICROHOST_HOST_CACHE = True
         cache.clear()
-        prefix = blog_memory.token_prefix(blog_cache._token_key(""))
+        prefix = cache_key_prefix(blog_cache._token_key(""))
         memory = started(blog_memory.BlogMemory(settings.REDIS_URL, prefix))
         yield memory
         memory.stop()
