@@ -68,6 +68,10 @@ class Blog(models.Model):
     # The verified custom domain serving this blog, if any (a domain serves one blog only).
     custom_domain = models.CharField(max_length=253, unique=True, null=True, blank=True)
     changed_at = models.DateTimeField(default=dj_timezone.now)
+    # Moves when the responses shown under its posts change (a webmention shown, approved or removed).
+    # Only the pages that show responses (permalinks) depend on it, so a burst of likes and replies
+    # leaves the home page, the archive and the feeds cached. None: no response shown since it came.
+    responses_changed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.host
@@ -115,6 +119,14 @@ class Blog(models.Model):
         """Mark the blog as changed (new ETag / Last-Modified for every page and feed)."""
         self.changed_at = dj_timezone.now()
         Blog.objects.filter(pk=self.pk).update(changed_at=self.changed_at)
+        page_cache.blog_changed(self)
+        blog_cache.forget(self.served_hosts)
+
+    def touch_responses(self) -> None:
+        """Mark the responses under its posts as changed: new ETag / Last-Modified for the pages showing
+        them (microhost/page_versions.py), every other page and feed kept as it was."""
+        self.responses_changed_at = dj_timezone.now()
+        Blog.objects.filter(pk=self.pk).update(responses_changed_at=self.responses_changed_at)
         page_cache.blog_changed(self)
         blog_cache.forget(self.served_hosts)
 

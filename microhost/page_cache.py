@@ -7,9 +7,12 @@ moves) and the URL. The cache holds two kinds of entry, fetched together in one 
   every commit that touches the blog, dropped after every save of the blog row;
 - `(scheme, host, path) → (version, status, headers, body)`: the final response of a cacheable page.
 
-A page entry is served only while its version equals the host's current version, so a publish makes
-every cached page of the blog stale at once without deleting anything. Conditional GETs are answered
-from the entry's ETag and Last-Modified, without rendering.
+A host's version has two parts, `<content>#<responses>` (page_versions.py): the blog's own version,
+and the stamp of the responses shown under its posts (`Blog.responses_changed_at`). A page that shows
+responses (a permalink) is stored under the whole version, any other page under the content part. An
+entry is served only while its version is current (is_current): a publish makes every cached page of
+the blog stale at once without deleting anything, a new like only the pages that show responses.
+Conditional GETs are answered from the entry's ETag and Last-Modified, without rendering.
 
 The cache must be shared by every process that can change a blog (web and Celery workers): it is on
 by default when Django's cache is Redis (`REDIS_URL`), off with the process-local default.
@@ -26,6 +29,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 
 from microhost import page_validators
 from microhost.page_validators import not_modified_headers, validators_match
+from microhost.page_versions import blog_version, host_version, is_current
 from microhost.redis_tracking import cache_key_prefix
 
 # The environ key a cacheable view leaves its blog's version under (WSGIRequest.META is the environ).
@@ -43,12 +47,6 @@ def enabled() -> bool:
     return settings.MICROHOST_PAGE_CACHE
 
 
-def blog_version(blog) -> str:
-    from posts.conditional import TEMPLATE_VERSION
-
-    return f"{TEMPLATE_VERSION}|{blog.pk}|{blog.changed_at.isoformat()}"
-
-
 def host_key(host: str) -> str:
     return f"pc:h:{host}"
 
@@ -57,18 +55,20 @@ def page_key(scheme: str, host: str, full_path: str) -> str:
     return f"pc:p:{scheme}:{host}:{full_path}"
 
 
-def mark_cacheable(request: HttpRequest) -> None:
-    """Called by blog views: this response may be stored, under the blog version it was built from."""
+def mark_cacheable(request: HttpRequest, *, shows_responses: bool = False) -> None:
+    """Called by blog views: this response may be stored, under the blog version it was built from
+    (with the responses' stamp when the page shows responses)."""
     if enabled() and request.method in CACHEABLE_METHODS and request.blog is not None:
-        version = blog_version(request.blog)
-        request.META[VERSION_KEY] = version
+        current = host_version(request.blog)
+        request.META[VERSION_KEY] = current if shows_responses else blog_version(request.blog)
         from microhost.hosts import split_host
 
-        cache.add(host_key(split_host(request)), version, settings.MICROHOST_PAGE_CACHE_TTL)
+        cache.add(host_key(split_host(request)), current, settings.MICROHOST_PAGE_CACHE_TTL)
 
 
 def blog_changed(blog) -> None:
-    """`changed_at` moved: forget the blog's hosts now, and point them at the new version on commit.
+    """`changed_at` or `responses_changed_at` moved: forget the blog's hosts now, and point them at the
+    new version on commit.
 
     Until the commit, a request sees the old row, renders it and may re-add the old version, which is
     still right; after it, the hosts carry the new version, so no page of the old one is served again.
@@ -76,7 +76,7 @@ def blog_changed(blog) -> None:
     if not enabled():
         return
     keys = [host_key(h) for h in blog.served_hosts]
-    version = blog_version(blog)
+    version = host_version(blog)
     cache.delete_many(keys)
     transaction.on_commit(
         lambda: cache.set_many(dict.fromkeys(keys, version), settings.MICROHOST_PAGE_CACHE_TTL)
@@ -130,11 +130,11 @@ def _target(meta: dict) -> tuple[str, str] | None:
     return host, page_key(_scheme(meta), host, path)
 
 
-def _current_entry(host: str, key: str) -> tuple | None:
-    """The cached page, if it was built from the host's current version (one round trip)."""
+def _current_entry(host: str, key: str) -> tuple[tuple, str] | None:
+    """The cached page and its host's version, if the page is current (one round trip)."""
     found = cache.get_many([host_key(host), key])
     entry, current = found.get(key), found.get(host_key(host))
-    return entry if entry is not None and current is not None and entry[0] == current else None
+    return (entry, current) if entry is not None and is_current(entry[0], current) else None
 
 
 def _validators() -> page_validators.Validators | None:
@@ -184,10 +184,11 @@ class FrontCache:
                         start_response(STATUS_LINES[304], headers)
                         return [b""]
                 generation = validators.generation  # before the read: see Validators.remember
-            entry = _current_entry(*target)
-            if entry is not None:
+            found = _current_entry(*target)
+            if found is not None:
+                entry, current = found
                 if validators is not None and entry[1] == 200:
-                    validators.remember(*target, entry[0], entry[2], generation)
+                    validators.remember(*target, entry[0], current, entry[2], generation)
                 status, headers, body = _answer(environ, entry)
                 start_response(STATUS_LINES[status], headers)
                 return [body]
@@ -208,9 +209,9 @@ class PageCacheMiddleware:
         meta = request.META
         target = _target(meta)
         if target is not None and not meta.get(MISSED):
-            entry = _current_entry(*target)
-            if entry is not None:
-                status, headers, body = _answer(meta, entry)
+            found = _current_entry(*target)
+            if found is not None:
+                status, headers, body = _answer(meta, found[0])
                 response = HttpResponseNotModified() if status == 304 else HttpResponse(body, status=status)
                 for name, value in headers:
                     response[name] = value

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.http import parse_etags, parse_http_date_safe
 
+from microhost.page_versions import is_current
 from microhost.redis_tracking import PerProcess, TrackedMemory
 
 MAX_PAGES = 50_000  # remembered pages (and hosts) per process; past this the memory starts again
@@ -47,7 +48,8 @@ def enabled() -> bool:
 
 
 class Validators(TrackedMemory):
-    """Host → current version and page key → (version, ETag, Last-Modified, 304 headers), kept current.
+    """Host → current version and page key → (version, ETag, Last-Modified, 304 headers), kept current
+    (a page is current while page_versions.is_current says so of the two versions).
 
     The tracked prefix is the Redis key of a host's version less the host."""
 
@@ -67,15 +69,18 @@ class Validators(TrackedMemory):
             if not self._current():
                 return None
             page = self._pages.get(key)
-            if page is None or self._versions.get(host) != page[0]:
+            if page is None or not is_current(page[0], self._versions.get(host)):
                 return None
         _version, etag, last_modified, headers = page
         return headers if validators_match(if_none_match, if_modified_since, etag, last_modified) else None
 
-    def remember(self, host: str, key: str, version: str, headers: dict[str, str], generation: int) -> None:
-        """A page read from Redis at `version`, current then; kept unless an invalidation came since."""
+    def remember(
+        self, host: str, key: str, version: str, host_version: str, headers: dict[str, str], generation: int
+    ) -> None:
+        """A page read from Redis at `version` while its host held `host_version` (the page current
+        then); kept unless an invalidation came since."""
         known = self._pages.get(key)
-        if known is not None and known[0] == version and self._versions.get(host) == version:
+        if known is not None and known[0] == version and self._versions.get(host) == host_version:
             return  # the usual hit: already remembered
         kept = not_modified_headers(headers)
         page = (version, headers.get("ETag", ""), headers.get("Last-Modified", ""), kept)
@@ -85,7 +90,7 @@ class Validators(TrackedMemory):
             if len(self._pages) >= MAX_PAGES or len(self._versions) >= MAX_PAGES:
                 self._pages.clear()
                 self._versions.clear()
-            self._versions[host] = version
+            self._versions[host] = host_version
             self._pages[key] = page
 
     # --- TrackedMemory ----------------------------------------------------------------------

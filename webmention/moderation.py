@@ -91,7 +91,7 @@ def approve(*, received: Received) -> Received:
     with transaction.atomic():
         received.state, received.approved = Received.State.ACCEPTED, True
         received.save(update_fields=["state", "approved"])
-        received.blog.touch()
+        received.blog.touch_responses()
     return received
 
 
@@ -99,7 +99,7 @@ def delete_mention(*, received: Received) -> None:
     """The owner removes a mention; a later re-send from the source is treated as new."""
     with transaction.atomic():
         received.delete()
-        received.blog.touch()
+        received.blog.touch_responses()
 
 
 def block_domain(*, blog: Blog, domain: str) -> BlockedDomain:
@@ -109,7 +109,7 @@ def block_domain(*, blog: Blog, domain: str) -> BlockedDomain:
         blocked, _ = BlockedDomain.objects.get_or_create(blog=blog, domain=domain)
         hosts = Q(source_host=domain) | Q(source_host__endswith=f".{domain}")
         Received.objects.filter(hosts, blog=blog).delete()
-        blog.touch()
+        blog.touch_responses()
     return blocked
 
 

@@ -171,9 +171,10 @@ def decide(row: Received, fetched: Response | LocalPage | FetchError | RetryLate
 
 
 def record(decided: list[Decided]) -> None:
-    """Write a batch's outcomes: one UPDATE statement per set of columns, and each blog whose pages
-    change touched once, in one transaction so the next GET after the commit shows them all; the
-    retries are queued on commit."""
+    """Write a batch's outcomes: one UPDATE statement per set of columns, and the responses of each blog
+    whose shown responses change touched once (Blog.touch_responses: its permalinks, not its other
+    pages), in one transaction so the next GET after the commit shows them all; the retries are
+    queued on commit."""
     from webmention.receive import enqueue_verification
 
     groups: dict[tuple[str, ...], list[Received]] = defaultdict(list)
@@ -186,7 +187,7 @@ def record(decided: list[Decided]) -> None:
         for fields, rows in groups.items():
             _update(rows, fields)
         for blog in blogs.values():
-            blog.touch()
+            blog.touch_responses()
         for outcome in decided:
             if outcome.retry_in is not None:
                 enqueue_verification(outcome.row.pk, countdown=outcome.retry_in)

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from posts import selectors
-from posts.conditional import blog_conditional
+from posts.conditional import blog_conditional, responses_conditional
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return _list_page(request, functools.partial(selectors.listed_page, request.blog), "posts/home.html")
 
 
-@blog_conditional
+@responses_conditional
 def permalink(request: HttpRequest, year: int, month: int, day: int, slug: str) -> HttpResponse:
     blog = request.blog
     post = selectors.post_at_path(blog, f"/{year:04d}/{month:02d}/{day:02d}/{slug}/")

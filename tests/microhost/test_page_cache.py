@@ -97,7 +97,7 @@ def test_a_commit_points_the_hosts_at_the_new_version(alice, make_post, django_c
     with django_capture_on_commit_callbacks(execute=True):
         make_post(alice, "Committed")
     blog = Blog.objects.get(pk=alice.blog.pk)
-    assert cache.get(page_cache.host_key(blog.host)) == page_cache.blog_version(blog)
+    assert cache.get(page_cache.host_key(blog.host)) == page_cache.host_version(blog)
 
 
 def test_subdomain_pages_stop_once_a_custom_domain_serves(alice, make_post, blog_client, txt_records):

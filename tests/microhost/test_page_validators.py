@@ -42,7 +42,7 @@ if USE_REDIS:
         validators.stop()
 
     def remember(validators, version: str = "v1", host: str = HOST, key: str = "page") -> None:
-        validators.remember(host, key, version, PAGE_HEADERS, validators.generation)
+        validators.remember(host, key, version, version, PAGE_HEADERS, validators.generation)
 
     def host_key(host: str = HOST) -> str:
         return cache.make_key(page_cache.host_key(host))
@@ -93,7 +93,7 @@ if USE_REDIS:
         generation = validators.generation  # taken before the (here imagined) read of "v1"
         other.set(host_key(), "v2")
         wait_until(lambda: validators.generation != generation)
-        validators.remember(HOST, "page", "v1", PAGE_HEADERS, generation)
+        validators.remember(HOST, "page", "v1", "v1", PAGE_HEADERS, generation)
         assert validators.not_modified(HOST, "page", '"e1"', None) is None
 
     @pytest.mark.services
@@ -124,6 +124,26 @@ if USE_REDIS:
         make_post(alice, "Newer note")
         status, _headers, body = wsgi_get(host, "/", IF_NONE_MATCH=headers["ETag"])
         assert status.startswith("200") and b"Newer note" in body
+
+    @pytest.mark.services
+    @pytest.mark.django_db(transaction=True)
+    def test_a_change_of_responses_keeps_the_other_pages_304s(settings, alice, make_post):
+        """After touch_responses() (committed: the host key moves), the home page's 304 still comes
+        from the front, the permalink's old ETag gets the page again."""
+        settings.MICROHOST_PAGE_CACHE = True
+        cache.clear()
+        post = make_post(alice, "A post to like")
+        host = alice.blog.host
+        seen = {}
+        for path in ("/", post.path):
+            _status, seen[path], _body = wsgi_get(host, path)  # rendered and stored
+            wsgi_get(host, path)  # served from the cache: its validators are remembered
+        alice.blog.refresh_from_db()
+        alice.blog.touch_responses()
+        status, _headers, _body = wsgi_get(host, "/", IF_NONE_MATCH=seen["/"]["ETag"])
+        assert status == "304 Not Modified"
+        status, headers, _body = wsgi_get(host, post.path, IF_NONE_MATCH=seen[post.path]["ETag"])
+        assert status.startswith("200") and headers["ETag"] != seen[post.path]["ETag"]
 
 else:
 

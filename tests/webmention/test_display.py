@@ -128,7 +128,8 @@ def test_a_post_with_many_responses_lists_the_latest_of_each_kind_and_counts_all
 
 
 def test_new_responses_change_the_page_etag(post, alice, blog_client, site):
-    """A verified mention moves the blog's changed_at, so cached copies (ETag/304) are refreshed."""
+    """A verified mention moves the blog's responses_changed_at, so the permalink's cached copies
+    (ETag/304) are refreshed."""
     from tests.webmention.conftest import Page, reply_page
     from webmention.receive import accept_webmention
     from webmention.verify import verify_received
@@ -138,3 +139,36 @@ def test_new_responses_change_the_page_etag(post, alice, blog_client, site):
     row = accept_webmention(blog=post.blog, source=site.url("/r"), target=post.get_absolute_url())
     verify_received(row.pk)
     assert blog_client(alice).get(post.path, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_a_new_response_leaves_the_pages_without_responses_cached(
+    post, alice, blog_client, site, settings, django_assert_num_queries
+):
+    """A like or reply changes the permalink only: the home page, the archive and the feeds keep their
+    cached copies and validators (a burst of likes no longer re-renders a whole blog)."""
+    from django.core.cache import cache
+
+    from tests.webmention.conftest import Page, reply_page
+    from webmention.receive import accept_webmention
+    from webmention.verify import verify_received
+
+    settings.MICROHOST_PAGE_CACHE = True
+    cache.clear()
+    client = blog_client(alice)
+    others = {path: client.get(path) for path in ("/", "/archive/", "/feed.xml", "/feed.json")}
+    before = client.get(post.path)
+    site.pages["/r"] = Page(reply_page(post.get_absolute_url(), text="A reply from Carol"))
+    row = accept_webmention(blog=post.blog, source=site.url("/r"), target=post.get_absolute_url())
+    verify_received(row.pk)
+
+    after = client.get(post.path, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and b"A reply from Carol" in after.content
+    assert after["ETag"] != before["ETag"] and after["Last-Modified"] >= before["Last-Modified"]
+    for path, first in others.items():
+        with django_assert_num_queries(0):  # from the page cache: nothing read, nothing rendered
+            again = client.get(path)
+            not_modified = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.content == first.content and again["ETag"] == first["ETag"]
+        assert not_modified.status_code == 304
+    with django_assert_num_queries(0):
+        assert client.get(post.path).content == after.content  # the new permalink is cached in turn
