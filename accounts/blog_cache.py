@@ -61,6 +61,20 @@ def cached(host: str, load: Callable[[], T | None]) -> T | None:
         if memory is not None:
             memory.remember(host, entry[1], generation)
         return entry[1]
+    return _load_and_store(host, load, token, memory, generation)
+
+
+def refill(host: str, load: Callable[[], T | None]) -> None:
+    """Load and cache `host`'s entry now, after a committed change forgot it: the process that made the
+    change (a worker) pays the query instead of the next request to the host. Under the same token rule
+    as cached(): a change committed after this read orphans what it stores."""
+    if enabled():
+        _load_and_store(host, load, cache.get(_token_key(host)), None, 0)
+
+
+def _load_and_store(host: str, load: Callable[[], T | None], token, memory, generation: int) -> T | None:
+    """cached() past a miss: `token` is the host's token as read before loading (None: none yet)."""
+    token_key, entry_key = _token_key(host), _entry_key(host)
     made = token is None
     if made:
         token = uuid.uuid4().hex

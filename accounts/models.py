@@ -7,7 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
@@ -125,10 +125,16 @@ class Blog(models.Model):
     def touch_responses(self) -> None:
         """Mark the responses under its posts as changed: new ETag / Last-Modified for the pages showing
         them (microhost/page_versions.py), every other page and feed kept as it was."""
+        from accounts.selectors import refill_hosts
+
         self.responses_changed_at = dj_timezone.now()
         Blog.objects.filter(pk=self.pk).update(responses_changed_at=self.responses_changed_at)
         page_cache.blog_changed(self)
-        blog_cache.forget(self.served_hosts)
+        hosts = self.served_hosts
+        blog_cache.forget(hosts)
+        # Mostly a worker verifying webmentions: it reads the blog again after the commit, so the next
+        # request to the blog (a receipt, a page) finds it cached instead of querying it.
+        transaction.on_commit(lambda: refill_hosts(hosts))
 
 
 def new_domain_token() -> str:

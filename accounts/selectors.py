@@ -19,6 +19,15 @@ def blog_for_host(host: str) -> tuple[Blog, str] | None:
     return blog_cache.cached(host, lambda: _load(lookup))
 
 
+def refill_hosts(hosts) -> None:
+    """Cache the blog of each host again after a committed change (blog_cache.refill): a worker that
+    changed a blog reads it once, instead of the next request to each of its hosts."""
+    for host in hosts:
+        lookup = _lookup(host)
+        if lookup is not None:
+            blog_cache.refill(host, lambda lookup=lookup: _load(lookup))
+
+
 def _lookup(host: str) -> dict[str, str] | None:
     """The column naming the blog of `host` (its subdomain label, or its custom domain), or None for
     a host no blog can have (checked before any cache or query)."""

@@ -81,6 +81,33 @@ def test_owner_changes_are_seen(alice):
     assert blog_for_host(HOST)[0].user.name == "Alice A."
 
 
+def test_a_change_of_responses_is_seen_and_read_again_by_its_maker(
+    alice, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """touch_responses() (a worker verifying a like) forgets the cached row, then reads it again after
+    the commit: the next lookup sees the new stamp (the permalinks' ETags come from it) with no query."""
+    blog_for_host(HOST)
+    blog = Blog.objects.get(pk=alice.blog.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        blog.touch_responses()
+    with django_assert_num_queries(0):
+        assert blog_for_host(HOST)[0].responses_changed_at == blog.responses_changed_at
+
+
+def test_a_refill_read_before_a_change_is_not_served_after_it(alice):
+    """The refill stores under the token it read before loading, as every lookup does."""
+    host_blog = Blog.objects.get(pk=alice.blog.pk)
+
+    def load_then_change():
+        stale = (Blog.objects.select_related("user").get(pk=alice.blog.pk), HOST)
+        host_blog.title = "Renamed"
+        host_blog.save(update_fields=["title"])
+        return stale
+
+    blog_cache.refill(HOST, load_then_change)
+    assert blog_for_host(HOST)[0].title == "Renamed"
+
+
 def test_a_row_read_before_a_change_is_not_served_after_it(alice):
     """A reader that loaded the row, then lost the race to a change committing before it stored the
     row, leaves an entry that is never served."""
