@@ -129,7 +129,7 @@ class Blog(models.Model):
 
         self.responses_changed_at = dj_timezone.now()
         Blog.objects.filter(pk=self.pk).update(responses_changed_at=self.responses_changed_at)
-        page_cache.blog_changed(self)
+        page_cache.blog_changed(self, responses_only=True)
         hosts = self.served_hosts
         blog_cache.forget(hosts)
         # Mostly a worker verifying webmentions: it reads the blog again after the commit, so the next

@@ -66,18 +66,27 @@ def mark_cacheable(request: HttpRequest, *, shows_responses: bool = False) -> No
         cache.add(host_key(split_host(request)), current, settings.MICROHOST_PAGE_CACHE_TTL)
 
 
-def blog_changed(blog) -> None:
+def blog_changed(blog, *, responses_only: bool = False) -> None:
     """`changed_at` or `responses_changed_at` moved: forget the blog's hosts now, and point them at the
     new version on commit.
 
     Until the commit, a request sees the old row, renders it and may re-add the old version, which is
     still right; after it, the hosts carry the new version, so no page of the old one is served again.
-    Without a commit (a rollback, or a test's transaction) the next render re-adds what the row says."""
+    Without a commit (a rollback, or a test's transaction) the next render re-adds what the row says.
+
+    Only the responses moved (`responses_only`): the hosts get the new version at once instead. Its
+    content part is the one they had, so the pages without responses stay current through the
+    transaction (a burst of verified likes never leaves the home page uncached). A permalink read
+    before the commit is stored under the old stamp and not served; after a rollback the permalinks
+    stay uncached until the blog's next change or the key's TTL."""
     if not enabled():
         return
     keys = [host_key(h) for h in blog.served_hosts]
     version = host_version(blog)
-    cache.delete_many(keys)
+    if responses_only:
+        cache.set_many(dict.fromkeys(keys, version), settings.MICROHOST_PAGE_CACHE_TTL)
+    else:
+        cache.delete_many(keys)
     transaction.on_commit(
         lambda: cache.set_many(dict.fromkeys(keys, version), settings.MICROHOST_PAGE_CACHE_TTL)
     )

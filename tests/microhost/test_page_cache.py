@@ -92,6 +92,21 @@ def test_edits_and_deletions_are_seen_at_once(alice, make_post, blog_client):
     assert b"Second words" not in client.get("/").content
 
 
+def test_pages_without_responses_stay_cached_while_a_change_of_responses_commits(
+    alice, make_post, blog_client, django_assert_num_queries
+):
+    """touch_responses() inside a transaction (this test's, never committed): the home page is still
+    answered from the cache, the permalink is rendered anew with the new stamp in its ETag."""
+    post = make_post(alice, "Note")
+    client = blog_client(alice)
+    home, permalink = warm(client, "/"), warm(client, post.path)
+    Blog.objects.get(pk=alice.blog.pk).touch_responses()
+    with django_assert_num_queries(0):
+        again = client.get("/")
+    assert again.content == home.content and again["ETag"] == home["ETag"]
+    assert client.get(post.path)["ETag"] != permalink["ETag"]
+
+
 def test_a_commit_points_the_hosts_at_the_new_version(alice, make_post, django_capture_on_commit_callbacks):
     """Outside a test's transaction the commit hook runs: the host key then holds the new version."""
     with django_capture_on_commit_callbacks(execute=True):
