@@ -94,32 +94,29 @@ def test_a_change_of_responses_is_seen_and_read_again_by_its_maker(
         assert blog_for_host(HOST)[0].responses_changed_at == blog.responses_changed_at
 
 
-def test_a_refill_read_before_a_change_is_not_served_after_it(alice):
-    """The refill stores under the token it read before loading, as every lookup does."""
-    host_blog = Blog.objects.get(pk=alice.blog.pk)
+def load_then_rename(blog_pk: int):
+    """A loader that reads the blog, then loses the race to a change (a rename) saved before it returns."""
 
-    def load_then_change():
-        stale = (Blog.objects.select_related("user").get(pk=alice.blog.pk), HOST)
-        host_blog.title = "Renamed"
-        host_blog.save(update_fields=["title"])
+    def load():
+        stale = (Blog.objects.select_related("user").get(pk=blog_pk), HOST)
+        changed = Blog.objects.get(pk=blog_pk)
+        changed.title = "Renamed"
+        changed.save(update_fields=["title"])
         return stale
 
-    blog_cache.refill(HOST, load_then_change)
+    return load
+
+
+def test_a_refill_read_before_a_change_is_not_served_after_it(alice):
+    """The refill stores under the token it read before loading, as every lookup does."""
+    blog_cache.refill(HOST, load_then_rename(alice.blog.pk))
     assert blog_for_host(HOST)[0].title == "Renamed"
 
 
 def test_a_row_read_before_a_change_is_not_served_after_it(alice):
     """A reader that loaded the row, then lost the race to a change committing before it stored the
     row, leaves an entry that is never served."""
-    host_blog = Blog.objects.get(pk=alice.blog.pk)
-
-    def load_then_change():
-        stale = (Blog.objects.select_related("user").get(pk=alice.blog.pk), HOST)
-        host_blog.title = "Renamed"
-        host_blog.save(update_fields=["title"])
-        return stale
-
-    assert blog_cache.cached(HOST, load_then_change)[0].title == ""
+    assert blog_cache.cached(HOST, load_then_rename(alice.blog.pk))[0].title == ""
     assert blog_for_host(HOST)[0].title == "Renamed"
 
 
