@@ -4,6 +4,7 @@
     .venv/bin/python bench/render_pages.py --save before.json       # remember these figures
     .venv/bin/python bench/render_pages.py --compare before.json    # … and print after ÷ before
     .venv/bin/python bench/render_pages.py --profile home:10000     # pyinstrument profile of one case
+    .venv/bin/python bench/render_pages.py --responses 700 --only responses   # a much-answered permalink
 
 A throw-away database (<db>_render_bench, or SQLite under a temporary folder) holds two blogs shaped
 like the suite's seed (bench/harness.py): 10 and 10,000 notes of ~250 characters of HTML (with
@@ -12,7 +13,10 @@ like the suite's seed (bench/harness.py): 10 and 10,000 notes of ~250 characters
 Django's test client, page cache off and host lookup cached (as scenario 3's "uncached" app runs; here
 in the process-local cache), after --warmup fetches; the figure is time.process_time() per
 request over --requests requests (this process only: PostgreSQL's own CPU is not counted), and the
-number of queries one request makes. No network, no wrk: robust on a busy machine.
+number of queries one request makes. No network, no wrk: robust on a busy machine. With --responses N,
+another post of the 10-post blog gets N shown responses (70 % replies, a fifth of them answering an
+earlier reply; 20 % likes; 5 % reposts; 5 % mentions) and its permalink is the case
+"permalink-responses:10".
 """
 
 from __future__ import annotations
@@ -78,8 +82,34 @@ def tag_and_illustrate(blog, posts: list) -> None:
     Photo.objects.bulk_create(photos, batch_size=5000)
 
 
-def seed(tagged: bool = False) -> dict[str, str]:
-    """Both blogs with bulk_create; returns each blog's permalink path (its middle post)."""
+def respond(post, count: int) -> None:
+    """`count` verified, shown responses to `post`, as a post that went viral collects them."""
+    import datetime
+
+    from webmention.models import Received
+
+    kinds = ["reply"] * 14 + ["like"] * 4 + ["repost", "mention"]
+    rows = []
+    for n in range(count):
+        kind = kinds[n % len(kinds)]
+        url = f"https://site{n}.example/r/{n}"
+        answers = [f"https://site{n - 20}.example/r/{n - 20}"] if kind == "reply" and n % 5 == 0 else []
+        rows.append(
+            Received(
+                blog=post.blog, post=post, target=post.get_absolute_url(), source=url, url=url,
+                source_host=f"site{n}.example", kind=kind, state="accepted", approved=True,
+                author_name=f"Person {n}", author_url=f"https://site{n}.example/",
+                author_photo=f"https://site{n}.example/me.jpg" if n % 3 else "",
+                content_html=f"<p>Reply {n}: " + "a few words back about it, " * 4 + "</p>",
+                reply_to=answers, published=post.published + datetime.timedelta(minutes=n),
+            )
+        )  # fmt: skip
+    Received.objects.bulk_create(rows, batch_size=2000)
+
+
+def seed(tagged: bool = False, responses: int = 0) -> dict[str, str]:
+    """Both blogs with bulk_create; returns each blog's permalink path (its middle post), and with
+    `responses` the path of the 10-post blog's post that has them ("responses")."""
     import datetime
 
     from django.db import connection
@@ -108,6 +138,9 @@ def seed(tagged: bool = False) -> dict[str, str]:
         if tagged:
             tag_and_illustrate(blog, posts)
         permalinks[username] = posts[count // 2].path
+        if responses and count == 10:
+            respond(posts[1], responses)
+            permalinks["responses"] = posts[1].path
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # a settled table: index-only scans, as autovacuum leaves it
@@ -116,11 +149,14 @@ def seed(tagged: bool = False) -> dict[str, str]:
 
 def cases(permalinks: dict[str, str]) -> list[tuple[str, str, str]]:
     """(label, host, path) for every page of every blog."""
-    return [
+    found = [
         (f"{page}:{count}", f"{username}.{DOMAIN}", path or permalinks[username])
         for username, count in BLOGS
         for page, path in PAGES.items()
     ]
+    if "responses" in permalinks:
+        found.append(("permalink-responses:10", f"small.{DOMAIN}", permalinks["responses"]))
+    return found
 
 
 def measure(client, host: str, path: str, requests: int, warmup: int) -> tuple[float, float, int]:
@@ -162,6 +198,7 @@ def main() -> None:
     parser.add_argument("--profile", help="profile one case (e.g. home:10000) instead of measuring")
     parser.add_argument("--only", help="measure only cases whose label contains this")
     parser.add_argument("--tagged", action="store_true", help="posts with categories and some photos")
+    parser.add_argument("--responses", type=int, default=0, help="responses to one post of the 10-post blog")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(tmp)
@@ -169,7 +206,7 @@ def main() -> None:
 
         drop = test_database(tmp)
         try:
-            all_cases = cases(seed(args.tagged))
+            all_cases = cases(seed(args.tagged, args.responses))
             client = Client()
             if args.profile:
                 _label, host, path = next(c for c in all_cases if c[0] == args.profile)

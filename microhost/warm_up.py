@@ -69,9 +69,12 @@ def _compile_templates() -> None:
                 engine.get_template(name)
             except TemplateSyntaxError:  # a partial that only compiles inside its parent: compiled there
                 log.debug("Template %s not compiled at start-up", name)
-    from posts.entry_html import _entry_template
+    from microhost import jinja_html
+    from posts.entry_html import ENTRY
+    from webmention.responses_html import RESPONSES
 
-    _entry_template()
+    for name in (ENTRY, RESPONSES):
+        jinja_html.template(name)
 
 
 def _project_template_names(engine) -> list[str]:

@@ -1,16 +1,13 @@
-import datetime
-import functools
-
 from django import template
-from django.utils import timezone, translation
-from django.utils.dates import MONTHS_3
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from posts.dates import printed_dates
 from posts.discovery import discovery_links
 from posts.entry_html import entry_html
 from posts.mf2 import display_context
 from posts.selectors import categories_of, photos_of
+from webmention.responses_html import responses_html
 
 register = template.Library()
 
@@ -31,28 +28,6 @@ def discovery_link_elements(blog):
     )
 
 
-@functools.lru_cache(maxsize=32)
-def _month_abbreviations(language: str | None) -> tuple[str, ...]:
-    """DateFormat's "M" of each month (index 1-12) in `language`: the lazy names cost a gettext each."""
-    return ("", *(MONTHS_3[month].title() for month in range(1, 13)))
-
-
-def date_text(local: datetime.datetime, *, with_time: bool) -> str:
-    """`|date:"M j, Y · H:i"` (or `"M j, Y"`) as DateFormat's M, j, Y, H and i print it, without
-    parsing the format on every call (20 µs each, a fifth of an entry; tests pin it to dateformat)."""
-    month = _month_abbreviations(translation.get_language())[local.month]
-    text = f"{month} {local.day}, {local.year:04d}"
-    return f"{text} · {local.hour:02d}:{local.minute:02d}" if with_time else text
-
-
-def _dates(value: datetime.datetime | None, *, with_time: bool) -> tuple[str, str]:
-    """What `|date:'c'` and date_text() print in the active ({% timezone %}) zone."""
-    if not value:
-        return "", ""
-    local = timezone.localtime(value)
-    return local.isoformat(), date_text(local, with_time=with_time)  # isoformat() is what "c" prints
-
-
 def _original(post) -> str:
     """The post's own u-url when a client sent an http(s) one (e.g. an imported post's source)."""
     first = (post.extra_properties.get("url") or [""])[0]
@@ -64,8 +39,8 @@ def entry_context(post) -> dict:
     spent most of its template time on lookups, filters and relation managers per entry (issue 7)."""
     ctx = display_context(post)
     blog = post.blog
-    published_iso, published_text = _dates(post.published, with_time=True)
-    updated_iso, updated_text = _dates(post.updated, with_time=False)
+    published_iso, published_text = printed_dates(post.published, with_time=True)
+    updated_iso, updated_text = printed_dates(post.updated, with_time=False)
     photos, original = photos_of(post), _original(post)
     categories = [{"url": c.get_absolute_url(), "name": c.name} for c in categories_of(post)]
     ctx.update(
@@ -88,17 +63,10 @@ def entry_context(post) -> dict:
     return ctx
 
 
-@register.simple_tag(takes_context=True)
-def entry(context, post, with_responses: bool = False) -> SafeString:
+@register.simple_tag
+def entry(post, with_responses: bool = False) -> SafeString:
     """`{% entry post %}`: one post's h-entry, rendered by Jinja2 (posts/entry_html.py), where the
     Django include was most of a cold page's template time. Dates use the active {% timezone %}.
-    with_responses (the permalink) adds its received responses, still a Django template."""
-    responses = _responses_html(context, post) if with_responses else ""
+    with_responses (the permalink) adds its received responses (webmention/responses_html.py)."""
+    responses = responses_html(post) if with_responses else ""
     return entry_html(post, entry_context(post), responses)
-
-
-def _responses_html(context, post) -> SafeString:
-    """webmention/_post_responses.html rendered as `{% include %}` would, in the page's own context."""
-    template = context.template.engine.get_template("webmention/_post_responses.html")
-    with context.push(post=post):
-        return template.render(context)

@@ -9,11 +9,11 @@ import pytest
 from django.utils import dateformat, translation
 
 from posts import selectors
+from posts.dates import date_text
 from posts.images import process_image
 from posts.mf2 import display_context
 from posts.models import Post
 from posts.services import NewPhoto, delete_post, undelete_post
-from posts.templatetags.blog_tags import date_text
 from tests.conftest import jpeg_bytes
 from webmention.models import Received
 

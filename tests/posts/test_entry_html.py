@@ -6,13 +6,15 @@ import datetime
 
 import pytest
 from django.template import engines
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from posts.entry_html import _printed
+from microhost.jinja_html import printed
 from posts.models import Photo, Post
 from webmention.models import Received
+from webmention.responses_html import responses_html
 
 pytestmark = pytest.mark.django_db
 
@@ -135,14 +137,15 @@ def test_context_lines(alice, make_post, properties, line):
 
 
 def test_permalink_responses_sit_inside_the_entry(alice, make_post):
-    """with_responses=True prints webmention/_post_responses.html, as the include did, before </article>."""
+    """with_responses=True prints the post's responses (webmention/responses_html.py) before </article>."""
     post = make_post(alice, "Responses welcome", published=WHEN)
     Received.objects.create(
         blog=alice.blog, post=post, target=post.get_absolute_url(), source="https://s.example/1",
         source_host="s.example", kind="reply", author_name="Ann <&>", author_url="https://s.example/",
         content_html="<p>Nice</p>", state="accepted", approved=True, url="https://s.example/1",
     )  # fmt: skip
-    responses = render('{% include "webmention/_post_responses.html" %}', post=post)
+    with timezone.override("Asia/Kolkata"):
+        responses = responses_html(post)
     assert "Ann &lt;&amp;&gt;" in responses and "<p>Nice</p>" in responses
     expected = in_kolkata(post).replace("  \n</article>", f"  {responses}\n</article>")
     assert in_kolkata(post, with_responses=True) == expected
@@ -155,4 +158,4 @@ def test_permalink_responses_sit_inside_the_entry(alice, make_post):
 )  # fmt: skip
 def test_printed_escapes_as_django(value):
     """{{ x }} in the Jinja2 entry prints what Django's {{ x }} prints for the values an entry holds."""
-    assert _printed(value) == conditional_escape(value)
+    assert printed(value) == conditional_escape(value)

@@ -1,15 +1,10 @@
-"""{% post_responses post as responses %}: a post's received responses, loaded in one query."""
+"""{% post_outgoing post as outgoing %}: the webmentions a post sends, for its edit page."""
 
 from django import template
 
-from webmention.selectors import Responses, outgoing_for, responses_for
+from webmention.selectors import outgoing_for
 
 register = template.Library()
-
-
-@register.simple_tag
-def post_responses(post) -> Responses:
-    return responses_for(post)
 
 
 @register.simple_tag
