@@ -7,6 +7,7 @@ from their AppConfig.ready(); each provider maps a blog to (rel, absolute URL, t
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
 from accounts.models import Blog
 
@@ -32,10 +33,28 @@ def register_discovery(provider: Provider) -> None:
 
 
 def discovery_links(blog: Blog) -> list[tuple[str, str, str]]:
+    """Every provider's links for `blog`, worked out once per blog object (a request's page and its Link
+    header both ask) and again if its address changes."""
+    remembered = blog.__dict__.get(_REMEMBERED)
+    if remembered is not None and remembered[0] == blog.base_url:
+        return remembered[1]
     links: list[tuple[str, str, str]] = []
     for provider in DISCOVERY_PROVIDERS:
         links.extend(provider(blog))
+    blog.__dict__[_REMEMBERED] = (blog.base_url, links)
     return links
+
+
+_REMEMBERED = "_discovery_links"
+
+
+def link_elements(links: list[tuple[str, str, str]]) -> str:
+    """The links as <link> elements, one a line, attribute values escaped (html.escape is what Django's
+    escape does, without format_html's per-value lazy-string checks)."""
+    return "\n".join(
+        f'<link rel="{escape(rel)}" href="{escape(url)}"' + (f' type="{escape(mime)}">' if mime else ">")
+        for rel, url, mime in links
+    )
 
 
 def link_header(links: list[tuple[str, str, str]]) -> str:

@@ -1,9 +1,8 @@
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from posts.dates import printed_dates
-from posts.discovery import discovery_links
+from posts.discovery import discovery_links, link_elements
 from posts.entry_html import entry_html
 from posts.mf2 import display_context
 from posts.selectors import categories_of, photos_of
@@ -16,16 +15,9 @@ CONTEXT_FIELDS = ("in_reply_to", "like_of", "repost_of", "bookmark_of")
 
 
 @register.simple_tag
-def discovery_link_elements(blog):
+def discovery_link_elements(blog) -> SafeString:
     """<link> elements for every discovery rel (the same set as the Link header)."""
-    return format_html_join(
-        "\n",
-        '<link rel="{}" href="{}"{}>',
-        (
-            (rel, url, format_html(' type="{}"', mime) if mime else "")
-            for rel, url, mime in discovery_links(blog)
-        ),
-    )
+    return mark_safe(link_elements(discovery_links(blog)))  # noqa: S308 - link_elements() escapes
 
 
 def _original(post) -> str:
