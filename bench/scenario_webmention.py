@@ -11,7 +11,10 @@ Per round (--rounds, A/B):
   receipt: open-loop POSTs at --rate, the no-op POST (/bench/reference/noop-post/ on the platform host,
            bench/bench_urls.py: same server and middleware, answers 202, does nothing) then
            /webmention with new sources, the same count each;
-  page:    the blog home (GET, open loop at --rate for --lat-seconds) alone, then during a burst:
+  page:    the blog home and the permalink of the first target (two GET streams at the same time, each
+           open loop at --rate for --lat-seconds) alone, then during a burst. The permalink shows the
+           replies verified so far, so the burst makes it stale again and again; it has been read
+           since session 12 (before, only the home page, alone at --rate):
   burst:   1,000 webmentions (× --scale below 1) POSTed open-loop at BURST_RATE (100/s, the target
            verification rate: the worker keeps up with it or falls behind), verified by the run's
            real Celery worker (concurrency 2); verified/s = burst ÷ (last row out of `pending` −
@@ -195,9 +198,19 @@ class Farm:
         return time.perf_counter() - started
 
 
-def read_home(port: int, host: str, args, into: dict) -> None:
-    """The blog home at --rate for --lat-seconds (run in a thread beside a burst)."""
-    into["lat"] = load.open_loop(port, host, "/", rate=args.rate, duration=args.lat_seconds)
+def read_pages(port: int, host: str, paths: dict[str, str], args) -> dict[str, load.Latency]:
+    """Each page (name → path) at --rate for --lat-seconds, all at the same time; returns name → latency."""
+    with ThreadPoolExecutor(len(paths)) as pool:
+        futures = {
+            name: pool.submit(load.open_loop, port, host, path, rate=args.rate, duration=args.lat_seconds)
+            for name, path in paths.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+def read_pages_into(port: int, host: str, paths: dict[str, str], args, into: dict) -> None:
+    """read_pages() in a thread beside a burst."""
+    into.update(read_pages(port, host, paths, args))
 
 
 def scenario_7(ctx: dict, args) -> dict:
@@ -206,6 +219,7 @@ def scenario_7(ctx: dict, args) -> dict:
     size = BURST if args.scale >= 1 else max(100, int(BURST * args.scale))
     receipt_count = max(50, int(args.rate * args.lat_seconds))
     targets = [f"http://{host}{harness.permalink_of(BLOG, i)}" for i in range(10)]
+    pages = {"home": "/", "permalink": harness.permalink_of(BLOG, 0)}
     farm = Farm(ctx, targets, (size + 2 * receipt_count) * args.rounds + size + 20)
     harness.worker(ctx)
     post_all(app.port, host, farm.take(20))  # warm-up: connections, imports, the worker's first jobs
@@ -216,9 +230,9 @@ def scenario_7(ctx: dict, args) -> dict:
         noop = open_loop_post(app.port, harness.DOMAIN, NOOP, noop_bodies, args.rate)
         receipt = open_loop_post(app.port, host, "/webmention", farm.take(receipt_count), args.rate)
         farm.wait_drained()
-        alone = load.open_loop(app.port, host, "/", rate=args.rate, duration=args.lat_seconds)
+        alone = read_pages(app.port, host, pages, args)
         bodies, during = farm.take(size), {}
-        reader = threading.Thread(target=read_home, args=(app.port, host, args, during))
+        reader = threading.Thread(target=read_pages_into, args=(app.port, host, pages, args, during))
         started, cpu_before = time.perf_counter(), cpu_shares.snapshot()
         reader.start()
         in_burst = open_loop_post(app.port, host, "/webmention", bodies, BURST_RATE)
@@ -226,13 +240,16 @@ def scenario_7(ctx: dict, args) -> dict:
         burst_cpu = cpu_shares.cores(cpu_before, cpu_shares.snapshot())  # the paced sending only
         drained = sent + farm.wait_drained()
         reader.join()
-        row = {"noop": noop, "receipt": receipt, "alone": alone.samples, "during": during["lat"].samples,
-               "in_burst": in_burst, "sent_seconds": sent, "verify_seconds": drained,
-               "verified_per_s": size / drained, "burst_cpu": burst_cpu}  # fmt: skip
+        row = {"noop": noop, "receipt": receipt, "alone": alone["home"].samples,
+               "during": during["home"].samples, "alone_permalink": alone["permalink"].samples,
+               "during_permalink": during["permalink"].samples, "in_burst": in_burst, "sent_seconds": sent,
+               "verify_seconds": drained, "verified_per_s": size / drained,
+               "burst_cpu": burst_cpu}  # fmt: skip
         rows.append(row)
         print(f"  receipt p99 {p99(receipt):.1f} ms vs no-op {p99(noop):.1f} ms; burst of {size} sent in "
-              f"{sent:.1f} s, all verified after {drained:.1f} s ({row['verified_per_s']:.0f}/s); home p99 "
-              f"{alone.p99:.1f} ms alone, {during['lat'].p99:.1f} ms during\n"
+              f"{sent:.1f} s, all verified after {drained:.1f} s ({row['verified_per_s']:.0f}/s);\n"
+              f"    p99 alone / during: home {alone['home'].p99:.1f} / {during['home'].p99:.1f} ms, "
+              f"permalink {alone['permalink'].p99:.1f} / {during['permalink'].p99:.1f} ms\n"
               f"    cores while the burst was sent: {cpu_shares.line(burst_cpu)}", flush=True)  # fmt: skip
     result = summarise(size, receipt_count, rows, farm)
     result["capacity"] = capacity(app.port, host, farm, size)
@@ -270,6 +287,8 @@ def summarise(size: int, receipt_count: int, rows: list[dict], farm: Farm) -> di
                 "receipt_p99": p99(r["receipt"]),
                 "alone_p99": p99(r["alone"]),
                 "during_p99": p99(r["during"]),
+                "alone_permalink_p99": p99(r["alone_permalink"]),
+                "during_permalink_p99": p99(r["during_permalink"]),
                 "noop_p50": med(r["noop"]),
                 "receipt_p50": med(r["receipt"]),
                 "burst_p99": p99(r["in_burst"]),
@@ -279,6 +298,7 @@ def summarise(size: int, receipt_count: int, rows: list[dict], farm: Farm) -> di
         "receipt_ratio": med(p99(r["receipt"]) / p99(r["noop"]) for r in rows),
         "verified_per_s": med(r["verified_per_s"] for r in rows),
         "page_rise": med(p99(r["during"]) / p99(r["alone"]) - 1 for r in rows),
+        "permalink_rise": med(p99(r["during_permalink"]) / p99(r["alone_permalink"]) - 1 for r in rows),
     }
 
 
@@ -290,7 +310,7 @@ def table_7(result: dict, args) -> str:
         return med(x[key] for x in rows)
 
     ok = {True: "yes", False: "no"}
-    ratio, rise = r["receipt_ratio"], r["page_rise"]
+    ratio, rise, plink = r["receipt_ratio"], r["page_rise"], r["permalink_rise"]
     lines = [
         f"Sources on {r['hosts']} loopback hosts; rows by state at the end: "
         + ", ".join(f"{k} {v}" for k, v in r["states"].items()) + ".",
@@ -309,6 +329,9 @@ def table_7(result: dict, args) -> str:
         *capacity_row(r),
         f"| blog home p99 ms during the burst | {m('during_p99'):.1f} | alone {m('alone_p99'):.1f} "
         f"| rise ≤ {TARGET_PAGE_RISE:.0%}: {rise:+.0%} — {ok[rise <= TARGET_PAGE_RISE]} |",
+        f"| permalink of the first target (its replies grow through the run) p99 ms during the burst "
+        f"| {m('during_permalink_p99'):.1f} | alone {m('alone_permalink_p99'):.1f} "
+        f"| rise ≤ {TARGET_PAGE_RISE:.0%}: {plink:+.0%} — {ok[plink <= TARGET_PAGE_RISE]} |",
     ]  # fmt: skip
     cpu = cpu_shares.medians([x["burst_cpu"] for x in rows if x.get("burst_cpu")])
     if cpu:
@@ -337,13 +360,15 @@ def chart_7(result: dict, path) -> None:
     import matplotlib.pyplot as plt
 
     rows = result["rows"]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
     xs = range(1, len(rows) + 1)
     panels = (
         ("receipt p99 (ms)", {"webmention": "receipt_p99", "no-op POST": "noop_p99"}, None),
         ("verified per second", {"burst": "verified_per_s"}, TARGET_VERIFIED),
         ("blog home p99 (ms)", {"during the burst": "during_p99", "alone": "alone_p99"}, None),
-    )
+        ("permalink p99 (ms)", {"during the burst": "during_permalink_p99", "alone": "alone_permalink_p99"},
+         None),
+    )  # fmt: skip
     for ax, (title, series, target) in zip(axes, panels, strict=True):
         for label, key in series.items():
             ax.plot(xs, [r[key] for r in rows], "o-", label=label)
