@@ -174,6 +174,9 @@ MICROHOST_PAGE_CACHE = os.environ.get("MICROHOST_PAGE_CACHE", "1" if REDIS_URL e
 MICROHOST_PAGE_VALIDATORS = os.environ.get("MICROHOST_PAGE_VALIDATORS", "1") == "1"
 # Seconds a cached page or a host's version lives without being read again or replaced.
 MICROHOST_PAGE_CACHE_TTL = int(os.environ.get("MICROHOST_PAGE_CACHE_TTL", "600"))
+# Seconds a cached page showing responses (a permalink) may run behind its responses while more keep
+# coming: a burst of likes re-renders it about once a period, not after each (microhost/page_versions.py).
+MICROHOST_RESPONSES_GRACE = float(os.environ.get("MICROHOST_RESPONSES_GRACE", "1"))
 # The blog each host serves, cached (accounts/blog_cache.py): shared like the page cache, so on by
 # default only with Redis. Separate from the page cache, so scenario 3's "uncached" app can render
 # every page and still look up hosts as production does.

@@ -53,6 +53,8 @@ def _media_in_tmp(settings, tmp_path):
     settings.MICROHOST_PORT = ""
     settings.MICROHOST_DOMAIN = "microhost.test"
     settings.SECURE_SSL_REDIRECT = False
+    # A new response shows on a cached permalink at once, unless a test is about the grace period.
+    settings.MICROHOST_RESPONSES_GRACE = 0
     cache.clear()  # rate-limit counters and cached pages must not leak between tests
     # Password hashing is deliberately slow; tests that are not about it use a fast hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -174,6 +174,31 @@ def test_a_new_response_leaves_the_pages_without_responses_cached(
         assert client.get(post.path).content == after.content  # the new permalink is cached in turn
 
 
+def test_a_cached_permalink_runs_behind_its_responses_for_the_grace_period(
+    post, alice, blog_client, settings, django_assert_num_queries
+):
+    """While likes keep coming, the cached permalink is served for up to MICROHOST_RESPONSES_GRACE
+    seconds behind them; past it (here: a grace period shorter than the time between the two), the
+    page is rendered again with every response."""
+    from django.core.cache import cache
+
+    settings.MICROHOST_PAGE_CACHE, settings.MICROHOST_RESPONSES_GRACE = True, 60.0
+    cache.clear()
+    client = blog_client(alice)
+    mention(post, 1)
+    post.blog.touch_responses()
+    first = client.get(post.path)
+    assert b"Person 1" in first.content
+    mention(post, 2, "like")
+    post.blog.touch_responses()
+    with django_assert_num_queries(0):
+        behind = client.get(post.path)
+    assert behind.content == first.content and behind["ETag"] == first["ETag"]
+    settings.MICROHOST_RESPONSES_GRACE = 1e-6
+    renewed = client.get(post.path)
+    assert b"Person 2" in renewed.content and renewed["ETag"] != first["ETag"]
+
+
 def test_no_template_syntax_reaches_the_page(post, alice, make_post, blog_client):
     """The responses' template comment was two lines of {# #}, which Django prints: every permalink
     showed it as text, with or without responses."""
