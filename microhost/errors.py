@@ -5,5 +5,8 @@ from django.shortcuts import render
 
 def not_found(request, exception=None):
     blog = getattr(request, "blog", None)
-    template = "posts/not_found.html" if blog is not None else "404.html"
-    return render(request, template, {"blog": blog}, status=404)
+    if blog is not None:
+        from posts.blog_pages import render_page
+
+        return render_page(request, "posts/not_found.html", {"blog": blog}, status=404)
+    return render(request, "404.html", {"blog": None}, status=404)

@@ -1,13 +1,14 @@
-"""The page partials rendered by Jinja2: the entry (posts) and the responses under a permalink
-(webmention), each compiled once per process from an app's `jinja2/` folder.
+"""The public blog pages (posts/blog_pages.py), the entry they list (posts) and the responses under a
+permalink (webmention), rendered by Jinja2, each compiled once per process from an app's `jinja2/`
+folder. (Platform pages, forms and e-mails stay Django templates.)
 
 Django's template language walks nodes and resolves every variable at run time; an entry is included
 20 times on a cold blog page and a reply up to a hundred times on a popular permalink, and those
-includes were most of those pages' CPU (issue 7). Jinja2 compiles the same markup to Python code. The
-environment prints `{{ x }}` exactly as Django's templates do (conditional_escape: `&quot;`,
+includes and the layout were most of those pages' CPU (issue 7). Jinja2 compiles the same markup to
+Python code. The environment prints `{{ x }}` exactly as Django's templates do (conditional_escape: `&quot;`,
 `&#x27;`, SafeString and `|safe` pass), a missing name is "" and a file keeps its trailing newline, so
 pages stay byte-identical to the Django templates they replaced (tests/posts/test_entry_html.py,
-tests/webmention/test_responses_html.py).
+tests/webmention/test_responses_html.py, tests/posts/test_blog_page_html.py).
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,  # a DTL include keeps the file's last newline
         undefined=jinja2.Undefined,  # missing → "", as the DTL's string_if_invalid
     )
+
+
+def template_names() -> list[str]:
+    """Every template in the apps' jinja2/ folders (compiled at start-up: microhost/warm_up.py)."""
+    return environment().list_templates(extensions=["html"])
 
 
 @functools.cache

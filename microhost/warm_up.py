@@ -70,10 +70,8 @@ def _compile_templates() -> None:
             except TemplateSyntaxError:  # a partial that only compiles inside its parent: compiled there
                 log.debug("Template %s not compiled at start-up", name)
     from microhost import jinja_html
-    from posts.entry_html import ENTRY
-    from webmention.responses_html import RESPONSES
 
-    for name in (ENTRY, RESPONSES):
+    for name in jinja_html.template_names():
         jinja_html.template(name)
 
 

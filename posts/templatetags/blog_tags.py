@@ -1,8 +1,7 @@
 from django import template
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from posts.dates import printed_dates
-from posts.discovery import discovery_links, link_elements
 from posts.entry_html import entry_html
 from posts.mf2 import display_context
 from posts.selectors import categories_of, photos_of
@@ -12,12 +11,6 @@ register = template.Library()
 
 # The response properties the entry shows as a context line above the content.
 CONTEXT_FIELDS = ("in_reply_to", "like_of", "repost_of", "bookmark_of")
-
-
-@register.simple_tag
-def discovery_link_elements(blog) -> SafeString:
-    """<link> elements for every discovery rel (the same set as the Link header)."""
-    return mark_safe(link_elements(discovery_links(blog)))  # noqa: S308 - link_elements() escapes
 
 
 def _original(post) -> str:
