@@ -19,6 +19,7 @@ from pathlib import Path
 
 import jinja2
 from django.apps import apps
+from django.conf import settings
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -40,7 +41,7 @@ def environment() -> jinja2.Environment:
         # macro's output is printed with |safe.
         autoescape=False,  # noqa: S701
         finalize=printed,
-        auto_reload=False,
+        auto_reload=True,  # only template() with DEBUG on asks (`make run`: an edited file is read again)
         keep_trailing_newline=True,  # a DTL include keeps the file's last newline
         undefined=jinja2.Undefined,  # missing → "", as the DTL's string_if_invalid
     )
@@ -51,8 +52,14 @@ def template_names() -> list[str]:
     return environment().list_templates(extensions=["html"])
 
 
-@functools.cache
 def template(name: str) -> jinja2.Template:
+    if settings.DEBUG:
+        return environment().get_template(name)  # checks the file's modification time
+    return _compiled(name)
+
+
+@functools.cache
+def _compiled(name: str) -> jinja2.Template:
     return environment().get_template(name)
 
 
