@@ -20,6 +20,7 @@ def scratch_template(tmp_path):
     finally:
         searchpath.remove(str(tmp_path))
         jinja_html._compiled.cache_clear()
+        jinja_html.environment().cache.clear()  # Jinja2's own, which checks the old file's time
 
 
 def edit(path, text: str, mtime: int) -> None:
