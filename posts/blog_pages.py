@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from accounts.urls_util import platform_url
 from microhost import jinja_html
 from posts.discovery import discovery_links, link_elements
-from posts.templatetags.blog_tags import entry
+from posts.entry_html import entry
 
 
 def month_path(month: datetime.date) -> str:
