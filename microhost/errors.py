@@ -8,5 +8,5 @@ def not_found(request, exception=None):
     if blog is not None:
         from posts.blog_pages import render_page
 
-        return render_page(request, "posts/not_found.html", {"blog": blog}, status=404)
+        return render_page("posts/not_found.html", {"blog": blog}, status=404)
     return render(request, "404.html", {"blog": None}, status=404)

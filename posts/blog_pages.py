@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 
@@ -33,7 +33,7 @@ def month_name(month: datetime.date) -> str:
 HELPERS = {"entry": entry, "month_path": month_path, "month_name": month_name}
 
 
-def render_page(request: HttpRequest, name: str, context: dict, *, status: int = 200) -> HttpResponse:
+def render_page(name: str, context: dict, *, status: int = 200) -> HttpResponse:
     """The blog page `name` for `context` (which holds the blog), as Django's render() returned it."""
     blog = context["blog"]
     names = {

@@ -20,12 +20,8 @@ CONTEXT_FIELDS = ("in_reply_to", "like_of", "repost_of", "bookmark_of")
 def entry(post, with_responses: bool = False) -> SafeString:
     """The post's h-entry, dates in the active time zone; with_responses (the permalink) adds its
     received responses (webmention/responses_html.py) before </article>."""
-    return entry_html(post, entry_context(post), responses_html(post) if with_responses else "")
-
-
-def entry_html(post, context: dict, responses: str = "") -> SafeString:
-    """One post's h-entry; `context` is entry_context(post), `responses` the permalink's rendered block."""
-    return jinja_html.render(ENTRY, {**context, "post": post, "responses": responses})
+    responses = responses_html(post) if with_responses else ""
+    return jinja_html.render(ENTRY, {**entry_context(post), "post": post, "responses": responses})
 
 
 def _original(post) -> str:

@@ -31,7 +31,7 @@ def _list_page(request: HttpRequest, read: PageReader, template: str, **context)
     if page > 1 and not posts:
         raise Http404("No such page")
     context.update(blog=request.blog, posts=posts, page=page, has_next=has_next, has_previous=page > 1)
-    return render_page(request, template, context)
+    return render_page(template, context)
 
 
 @blog_conditional
@@ -46,8 +46,8 @@ def permalink(request: HttpRequest, year: int, month: int, day: int, slug: str) 
     if post is None or post.is_draft:
         raise Http404("No such post")
     if post.is_deleted:
-        return render_page(request, "posts/gone.html", {"blog": blog}, status=410)
-    return render_page(request, "posts/permalink.html", {"blog": blog, "post": post})
+        return render_page("posts/gone.html", {"blog": blog}, status=410)
+    return render_page("posts/permalink.html", {"blog": blog, "post": post})
 
 
 @blog_conditional
@@ -60,7 +60,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @blog_conditional
 def archive(request: HttpRequest) -> HttpResponse:
     months = selectors.months_with_posts(request.blog)
-    return render_page(request, "posts/archive.html", {"blog": request.blog, "months": months})
+    return render_page("posts/archive.html", {"blog": request.blog, "months": months})
 
 
 @blog_conditional
