@@ -152,10 +152,13 @@ class Post(models.Model):
 
     @classmethod
     def from_db(cls, db, field_names, values):
-        """Remember when the row was listed as loaded: a save or delete recounts that month too."""
-        post = super().from_db(db, field_names, values)
-        post.stored_listed_at = listed_at(post.__dict__)  # __dict__: a deferred field stays unloaded
-        return post
+        return super().from_db(db, field_names, values).loaded()
+
+    def loaded(self) -> Post:
+        """Remember when the row was listed as loaded: a save or delete recounts that month too.
+        (Called for every instance read from the database, posts/prepared.py's included.)"""
+        self.stored_listed_at = listed_at(self.__dict__)  # __dict__: a deferred field stays unloaded
+        return self
 
     @property
     def is_deleted(self) -> bool:

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 # LIMIT/OFFSET as parameters: the ORM writes a slice as literals, which would compile a query per page.
 # The syntax PostgreSQL, SQLite and MySQL share.
@@ -125,7 +127,37 @@ def _model_columns(compiler) -> tuple[str, ...]:
 
 
 def _instances(model: type[Model], compiled: _Compiled, rows: list) -> list[Model]:
-    """Instances made as the ORM's ModelIterable makes them, annotations set as attributes."""
+    """The instances Model.from_db() makes, annotations set as attributes.
+
+    Filled in directly: Model.__init__ sends two signals and sets each field through its descriptor,
+    ~30 % of reading a page of posts (issue 7). Each column goes into the instance's __dict__, which is
+    where those setters put a fresh instance's values, and a model's `loaded()` runs as its from_db()
+    runs it. A model whose from_db() does more, or whose instances someone listens for (pre_init,
+    post_init), is made by from_db() itself."""
+    if not _fills_directly(model):
+        return _instances_by_from_db(model, compiled, rows)
+    names, alias = compiled.init_names, compiled.alias
+    annotations, loaded = compiled.annotations, getattr(model, "loaded", None)
+    found = []
+    for row in rows:
+        instance = model.__new__(model)
+        state = instance.__dict__["_state"] = ModelState()
+        state.adding, state.db = False, alias
+        instance.__dict__.update(zip(names, row, strict=False))  # the model's columns come first
+        for attribute, column in annotations:
+            instance.__dict__[attribute] = row[column]
+        if loaded is not None:
+            loaded(instance)
+        found.append(instance)
+    return found
+
+
+def _fills_directly(model: type[Model]) -> bool:
+    plain_from_db = model.from_db.__func__ is Model.from_db.__func__ or hasattr(model, "loaded")
+    return plain_from_db and not (pre_init.has_listeners(model) or post_init.has_listeners(model))
+
+
+def _instances_by_from_db(model: type[Model], compiled: _Compiled, rows: list) -> list[Model]:
     width = len(compiled.init_names)
     found = []
     for row in rows:

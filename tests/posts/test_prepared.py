@@ -149,3 +149,38 @@ def test_relation_flags_probe_each_post_instead_of_exists():
     sql = str(selectors._flagged(Post.objects.all()).query).upper()
     assert "EXISTS" not in sql and sql.count("IS NOT NULL") == 2
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def _as_loaded(instance) -> dict:
+    """An instance as from_db() leaves it: every attribute, and the state's own."""
+    values = {key: value for key, value in vars(instance).items() if key != "_state"}
+    return {**values, "state": (instance._state.adding, instance._state.db)}
+
+
+def test_instances_are_filled_in_as_from_db_makes_them(varied_blog):
+    """The prepared read fills each instance's __dict__ directly: the same attributes, loaded state
+    and `loaded()` bookkeeping (stored_listed_at) as the ORM's, and it saves like one."""
+    orm = {post.pk: _as_loaded(post) for post in selectors._flagged(selectors.listed_posts(varied_blog))}
+    prepared = selectors._LISTED(blog=varied_blog.pk, limit=20, offset=0)
+    assert {post.pk: _as_loaded(post) for post in prepared} == orm
+    assert all(post._state.adding is False and post.stored_listed_at for post in prepared)
+    prepared[0].name = "Renamed"
+    prepared[0].save(update_fields=["name"])
+    assert Post.objects.get(pk=prepared[0].pk).name == "Renamed"
+
+
+def test_a_model_someone_listens_for_is_made_by_from_db(varied_blog):
+    """A post_init receiver (an app's, a library's) still hears of every instance."""
+    from django.db.models.signals import post_init
+
+    heard = []
+
+    def receiver(sender, instance, **kwargs):
+        heard.append(instance)
+
+    post_init.connect(receiver, sender=Post)
+    try:
+        found = selectors._LISTED(blog=varied_blog.pk, limit=20, offset=0)
+    finally:
+        post_init.disconnect(receiver, sender=Post)
+    assert heard == found and len(found) == 7
