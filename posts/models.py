@@ -152,9 +152,9 @@ class Post(models.Model):
 
     @classmethod
     def from_db(cls, db, field_names, values):
-        return super().from_db(db, field_names, values).loaded()
+        return super().from_db(db, field_names, values).after_load()
 
-    def loaded(self) -> Post:
+    def after_load(self) -> Post:
         """Remember when the row was listed as loaded: a save or delete recounts that month too.
         (Called for every instance read from the database, posts/prepared.py's included.)"""
         self.stored_listed_at = listed_at(self.__dict__)  # __dict__: a deferred field stays unloaded

@@ -159,7 +159,7 @@ def _as_loaded(instance) -> dict:
 
 def test_instances_are_filled_in_as_from_db_makes_them(varied_blog):
     """The prepared read fills each instance's __dict__ directly: the same attributes, loaded state
-    and `loaded()` bookkeeping (stored_listed_at) as the ORM's, and it saves like one."""
+    and `after_load()` bookkeeping (stored_listed_at) as the ORM's, and it saves like one."""
     orm = {post.pk: _as_loaded(post) for post in selectors._flagged(selectors.listed_posts(varied_blog))}
     prepared = selectors._LISTED(blog=varied_blog.pk, limit=20, offset=0)
     assert {post.pk: _as_loaded(post) for post in prepared} == orm
