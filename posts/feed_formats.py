@@ -91,8 +91,8 @@ def rss(channel: Channel, items: list[Item]) -> str:
             parts.append(element("pubDate", rfc2822_date(item.published)))
         parts.append(element("guid", item.guid, ' isPermaLink="true"'))
         if item.enclosures:
-            url, mime = item.enclosures[0]
-            parts.append(element("enclosure", None, attributes(url=url, length="0", type=mime)))
+            url, mime = item.enclosures[0]  # attributes in sorted order, as everywhere
+            parts.append(f'<enclosure length="0" type={quote_attribute(mime)} url={quote_attribute(url)}/>')
         parts += (element("category", name) for name in item.categories)
         parts.append("</item>")
     parts.append("</channel></rss>")
@@ -119,7 +119,7 @@ def atom(channel: Channel, items: list[Item]) -> str:
         parts += (
             "<entry>",
             element("title", item.atom_title()),
-            element("link", None, attributes(href=item.link, rel="alternate")),
+            f'<link href={quote_attribute(item.link)} rel="alternate"/>',  # attributes in sorted order
         )
         if item.published is not None:
             parts.append(element("published", rfc3339_date(item.published)))
@@ -127,10 +127,10 @@ def atom(channel: Channel, items: list[Item]) -> str:
             parts.append(element("updated", rfc3339_date(updated)))
         parts += (author, element("id", item.guid))
         parts += (
-            element("link", None, attributes(href=url, length="0", rel="enclosure", type=mime))
+            f'<link href={quote_attribute(url)} length="0" rel="enclosure" type={quote_attribute(mime)}/>'
             for url, mime in item.enclosures
         )
-        parts += (element("category", None, attributes(term=name)) for name in item.categories)
+        parts += (f"<category term={quote_attribute(name)}/>" for name in item.categories)
         if item.summary:
             parts.append(element("summary", item.summary, ' type="text"'))
         parts += (element("content", item.html, ' type="html"'), "</entry>")
