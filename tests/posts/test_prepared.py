@@ -184,3 +184,18 @@ def test_a_model_someone_listens_for_is_made_by_from_db(varied_blog):
     finally:
         post_init.disconnect(receiver, sender=Post)
     assert heard == found and len(found) == 7
+
+
+def test_empty_json_values_are_fresh_objects_equal_to_the_orms(varied_blog):
+    """The empty list and object made without json.loads() are what the ORM reads, one per row (a
+    caller changing one post's changes no other's)."""
+    prepared = selectors._LISTED(blog=varied_blog.pk, limit=20, offset=0)
+    orm = {post.pk: post for post in selectors.listed_posts(varied_blog)}
+    for post in prepared:
+        for name in ("syndication", "syndicate_to", "extra_properties"):
+            assert getattr(post, name) == getattr(orm[post.pk], name)
+            assert type(getattr(post, name)) is type(getattr(orm[post.pk], name))
+    assert prepared[0].extra_properties == {} and prepared[0].syndicate_to == []
+    prepared[0].extra_properties["x"] = 1
+    prepared[0].syndicate_to.append("y")
+    assert prepared[1].extra_properties == {} and prepared[1].syndicate_to == []
