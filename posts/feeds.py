@@ -77,16 +77,23 @@ class Item:
     """One post as every format shows it."""
 
     post: Post
-    name: str  # the title of an article, "" for a note (RSS and JSON Feed leave it out)
     link: str  # the permalink, as a URI
     guid: str  # the permalink as stored (id and guid never change once readers have seen them)
     html: str
-    summary: str
     published: datetime.datetime | None  # in the blog's time zone, as its pages show dates
     updated: datetime.datetime | None
     categories: list[str]
     enclosures: list[tuple[str, str]]  # (URL, MIME type) of every photo
     image: str | None  # the first photo at the size pages show
+
+    @property
+    def name(self) -> str:
+        """The title of an article, "" for a note (RSS and JSON Feed leave it out)."""
+        return self.post.name
+
+    @property
+    def summary(self) -> str:
+        return self.post.summary
 
     def atom_title(self) -> str:
         """Atom needs a title: the name, else the first words, else the kind ("Like")."""
@@ -117,8 +124,8 @@ def photo_enclosure(photo: Photo) -> tuple[str, str]:
     """(URL, MIME type). The writers give every enclosure length 0, as the RSS Best Practices Profile
     says to when the size is unknown: asking the storage for every photo's size would cost a stat or
     an object-storage request per item."""
-    mime = photo.content_type or mimetypes.guess_type(photo.url)[0] or "application/octet-stream"
-    return uri(photo.url), mime
+    url = photo.url
+    return uri(url), photo.content_type or mimetypes.guess_type(url)[0] or "application/octet-stream"
 
 
 def channel(source: FeedSource, extension: str) -> Channel:
@@ -137,6 +144,10 @@ def channel(source: FeedSource, extension: str) -> Channel:
     )
 
 
+def _in_zone(value: datetime.datetime | None, zone: datetime.tzinfo) -> datetime.datetime | None:
+    return value.astimezone(zone) if value is not None else None
+
+
 def items(source: FeedSource) -> list[Item]:
     """The newest listed posts, each with its dates in the blog's time zone."""
     base, zone = source.blog.base_url, source.blog.tzinfo
@@ -147,13 +158,11 @@ def items(source: FeedSource) -> list[Item]:
         found.append(
             Item(
                 post=post,
-                name=post.name,
                 link=uri(permalink),
                 guid=permalink,
                 html=entry_html(post),
-                summary=post.summary,
-                published=post.published.astimezone(zone) if post.published is not None else None,
-                updated=post.updated.astimezone(zone) if post.updated is not None else None,
+                published=_in_zone(post.published, zone),
+                updated=_in_zone(post.updated, zone),
                 categories=[category.name for category in selectors.categories_of(post)],
                 enclosures=[photo_enclosure(photo) for photo in photos],
                 image=photos[0].display_url if photos else None,
