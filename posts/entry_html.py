@@ -13,6 +13,8 @@ from posts.selectors import categories_of, photos_of
 from webmention.responses_html import responses_html
 
 ENTRY = "posts/_entry.html"
+# Where a listing page's post carries its h-entry, stored or just rendered (posts/stored_entries.py).
+READY_ATTR = "ready_entry"
 # The response properties the entry shows as a context line above the content.
 CONTEXT_FIELDS = ("in_reply_to", "like_of", "repost_of", "bookmark_of")
 
@@ -20,6 +22,9 @@ CONTEXT_FIELDS = ("in_reply_to", "like_of", "repost_of", "bookmark_of")
 def entry(post, with_responses: bool = False) -> SafeString:
     """The post's h-entry, dates in the active time zone; with_responses (the permalink) adds its
     received responses (webmention/responses_html.py) before </article>."""
+    ready = getattr(post, READY_ATTR, None)
+    if ready is not None and not with_responses:
+        return ready
     responses = responses_html(post) if with_responses else ""
     return jinja_html.render(ENTRY, {**entry_context(post), "post": post, "responses": responses})
 

@@ -43,6 +43,12 @@ LISTING_FIELDS = ("published", "status", "visibility", "deleted_at")
 UNKNOWN = object()  # listed_at() of values missing a listing field (loaded deferred)
 
 
+def stale_entry_key() -> str:
+    """A Post.entry_html_key no presentation key equals ("~" + random): the stored entry is stale, and
+    a page that read this token can store its rendering only while the token is still there."""
+    return f"~{uuid.uuid4().hex}"
+
+
 def listed_at(values: dict) -> datetime.datetime | None | object:
     """When a post with these column values is listed (its `published`), None when it is not,
     UNKNOWN when one of LISTING_FIELDS is missing: what the archive counts (archive_months.py)."""
@@ -124,6 +130,11 @@ class Post(models.Model):
     # mf2 properties we do not model as columns, kept verbatim for q=source.
     extra_properties = models.JSONField(default=dict, blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="posts")
+    # The post's h-entry as listing pages show it (posts/stored_entries.py), and the key of what it was
+    # rendered from. Every save (and every change to its photos or categories) puts a fresh random
+    # token in the key, which no presentation key equals: the next listing page renders it again.
+    entry_html = models.TextField(blank=True, default="", db_default="", editable=False)
+    entry_html_key = models.CharField(max_length=40, blank=True, default="", db_default="", editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -149,6 +160,14 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.blog.absolute(self.path or f"/drafts/{self.uuid}/")
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, forgetting the stored entry (posts/stored_entries.py): whatever changed, it is stale."""
+        self.entry_html, self.entry_html_key = "", stale_entry_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields:  # None saves every field; an empty list saves nothing (and changes nothing)
+            kwargs["update_fields"] = {*update_fields, "entry_html", "entry_html_key"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -125,14 +125,20 @@ def categories_of(post: Post) -> list[Category]:
 
 # Where a prepared query's values go: values no call passes (see PreparedQuery).
 _BLOG_ID, _CATEGORY_ID, _PATH = -7_000_001, -7_000_002, "\x00path"
+# What a listing page reads of each post (posts/stored_entries.py): its stored entry and that entry's
+# key. Only the posts whose entry is stale are read whole, by id (posts_by_id).
+LISTING_FIELDS = ("entry_html", "entry_html_key")
 _LISTED = PreparedQuery(
-    Post, lambda blog: _flagged(listed_posts(blog)), markers={"blog": _BLOG_ID}, paged=True
+    Post, lambda blog: listed_posts(blog).only(*LISTING_FIELDS), markers={"blog": _BLOG_ID}, paged=True
 )
 _LISTED_IN_CATEGORY = PreparedQuery(
     Post,
-    lambda blog, category: _flagged(listed_posts(blog).filter(categories=category)),
+    lambda blog, category: listed_posts(blog).filter(categories=category).only(*LISTING_FIELDS),
     markers={"blog": _BLOG_ID, "category": _CATEGORY_ID},
     paged=True,
+)
+_BY_ID = PreparedQuery(
+    Post, lambda **posts: _flagged(Post.objects.filter(pk__in=list(posts.values()))), markers=_POST_MARKERS
 )
 _AT_PATH = PreparedQuery(
     Post,
@@ -160,26 +166,27 @@ _FEED_IN_CATEGORY = PreparedQuery(
 )
 
 
-def newest_listed(blog: Blog, count: int, *, category: Category | None = None, skip: int = 0) -> list[Post]:
-    """`count` listed posts of the blog (of one of its categories), newest first after the first `skip`,
-    with everything an h-entry or a feed item shows: listed_posts() with prepared SQL."""
+def listed_page(
+    blog: Blog, page: int, size: int, *, category: Category | None = None
+) -> tuple[list[Post], bool]:
+    """One page of the blog's listed posts (of one of its categories), newest first, and whether another
+    follows (one extra row instead of a count): LISTING_FIELDS of each, with prepared SQL."""
+    skip, count = (page - 1) * size, size + 1
     if category is None:
         rows = _LISTED(blog=blog.pk, limit=count, offset=skip)
     else:
         rows = _LISTED_IN_CATEGORY(blog=blog.pk, category=category.pk, limit=count, offset=skip)
-    return attach_relations(rows, blog)
-
-
-def listed_page(
-    blog: Blog, page: int, size: int, *, category: Category | None = None
-) -> tuple[list[Post], bool]:
-    """One page of newest_listed() and whether another follows (one extra row instead of a count)."""
-    rows = newest_listed(blog, size + 1, category=category, skip=(page - 1) * size)
     return rows[:size], len(rows) > size
 
 
+def posts_by_id(blog: Blog, ids: list[int]) -> list[Post]:
+    """These posts of `blog` (in no particular order) with everything an h-entry shows."""
+    return attach_relations(_of_posts(_BY_ID, ids), blog)
+
+
 def newest_in_feed(blog: Blog, count: int, *, category: Category | None = None) -> list[Post]:
-    """newest_listed() loading only FEED_FIELDS (any other field read would cost a query per post)."""
+    """The `count` newest listed posts (of a category) with FEED_FIELDS, photos and categories: a feed
+    item reads no other field (any other would cost a query per post)."""
     if category is None:
         rows = _FEED(blog=blog.pk, limit=count, offset=0)
     else:
@@ -187,11 +194,11 @@ def newest_in_feed(blog: Blog, count: int, *, category: Category | None = None) 
     return attach_relations(rows, blog)
 
 
-def page_of(queryset, page: int, size: int, blog: Blog) -> tuple[list[Post], bool]:
-    """One page and whether another follows (fetches one extra row instead of counting)."""
+def page_of(queryset, page: int, size: int) -> tuple[list[Post], bool]:
+    """One page of a queryset of posts, as listed_page() reads it, and whether another page follows."""
     offset = (page - 1) * size
-    rows = list(_flagged(queryset[offset : offset + size + 1]))
-    return attach_relations(rows[:size], blog), len(rows) > size
+    rows = list(queryset.only(*LISTING_FIELDS)[offset : offset + size + 1])
+    return rows[:size], len(rows) > size
 
 
 def category_or_404(blog: Blog, slug: str) -> Category:

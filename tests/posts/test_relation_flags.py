@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from posts.models import Category, Photo, Post
-from posts.selectors import _LISTED, newest_listed
+from posts.selectors import _BY_ID, _POST_MARKERS, NO_POST, listed_page, posts_by_id
 from tests.test_services import USE_POSTGRES
 from timeline import fanout
 from timeline.models import Follow, TimelineState
@@ -68,10 +68,12 @@ def _assert_probes_use_indexes(plan: str) -> None:
 def test_a_blog_pages_flags_probe_indexes(make_user, alice):
     reader = make_user("reader")
     _seed(alice, reader)
-    assert len(newest_listed(reader.blog, 20)) == 20
-    compiled = _LISTED._compiled_for("default", None)
+    ids = [post.pk for post in listed_page(reader.blog, 1, 20)[0]]
+    assert len(posts_by_id(reader.blog, ids)) == 20  # the page's posts read whole (stale entries)
+    compiled = _BY_ID._compiled_for("default", None)
+    padded = ids + [NO_POST] * (len(_POST_MARKERS) - len(ids))
 
-    plan = _plan(compiled.sql, compiled.bind({"blog": reader.blog.pk}, [21, 0]))
+    plan = _plan(compiled.sql, compiled.bind(dict(zip(_POST_MARKERS, padded, strict=True)), []))
 
     _assert_probes_use_indexes(plan)
 
