@@ -1,11 +1,12 @@
 """Reads for blog pages and feeds: each renders in a fixed number of queries.
 
-Pages and feeds of one blog load their posts with `newest_listed()` / `listed_page()` /
-`post_at_path()` (SQL the ORM compiles once per process, prepared.py; `blog_posts()` for any other
-queryset): the blog comes from the host lookup (no join), and photos and categories are read only
-when a post on the page has any, into plain lists
-(`photos_of()` / `categories_of()`), like `Prefetch(to_attr=…)` but without its per-page cost, which
-was a third of an uncached page (issue 7).
+Pages and feeds of one blog load their posts with `listed_page()` / `posts_by_id()` /
+`newest_in_feed()` / `post_at_path()` (SQL the ORM compiles once per process, prepared.py;
+`blog_posts()` for any other queryset): the blog comes from the host lookup (no join), and photos and
+categories are read only when a post has any, into plain lists (`photos_of()` / `categories_of()`),
+like `Prefetch(to_attr=…)` but without its per-page cost, which was a third of an uncached page
+(issue 7). A listing page reads only each post's stored entry (posts/stored_entries.py) and reads
+whole only the posts whose entry is stale.
 """
 
 from __future__ import annotations
