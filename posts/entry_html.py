@@ -13,7 +13,7 @@ from posts.selectors import categories_of, photos_of
 from webmention.responses_html import responses_html
 
 ENTRY = "posts/_entry.html"
-# Where a listing page's post carries its h-entry, stored or just rendered (posts/stored_entries.py).
+# Where a listing page's post carries its h-entry, stored or just rendered (posts/stored_renderings.py).
 READY_ATTR = "ready_entry"
 # The response properties the entry shows as a context line above the content.
 CONTEXT_FIELDS = ("in_reply_to", "like_of", "repost_of", "bookmark_of")

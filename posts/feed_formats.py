@@ -16,11 +16,13 @@ import datetime
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.utils.feedgenerator import rfc2822_date, rfc3339_date
 
-from posts.feeds import Channel, Item
+if TYPE_CHECKING:  # posts/feeds.py writes its feeds with these writers
+    from posts.feeds import Channel, Item
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -60,15 +62,38 @@ def attributes(**values: str) -> str:
     return "".join(f" {key}={quote_attribute(value)}" for key, value in pairs)
 
 
-def latest_date(items: list[Item]) -> datetime.datetime:
-    """The newest publication or edit among the items; now (UTC) for an empty feed."""
-    dates = [date for item in items for date in (item.updated, item.published) if date]
-    return max(dates, default=None) or datetime.datetime.now(tz=datetime.UTC)
+def latest_date(dates: list[datetime.datetime | None], zone: datetime.tzinfo) -> datetime.datetime:
+    """The newest of the items' publication and edit dates, in the blog's zone; now (UTC) for none."""
+    newest = max(filter(None, dates), default=None)
+    return newest.astimezone(zone) if newest is not None else datetime.datetime.now(tz=datetime.UTC)
 
 
-def rss(channel: Channel, items: list[Item]) -> str:
-    """RSS 2.0 (rssboard.org/rss-specification). Notes go out without <title>: an item needs a title
-    or a description. One <enclosure> per item (the first photo); all photos are in the content."""
+def _creator(channel: Channel) -> str:
+    if not channel.author_name:
+        return ""
+    return element("dc:creator", channel.author_name, f' xmlns:dc="{DC_NS}"')
+
+
+def rss_item(channel: Channel, item: Item) -> str:
+    """One <item>: notes go out without <title> (an item needs a title or a description); one
+    <enclosure> (the first photo); all photos are in the content."""
+    parts = ["<item>"]
+    if item.name:
+        parts.append(element("title", item.name))
+    parts += (element("link", item.link), element("description", item.html), _creator(channel))
+    if item.published is not None:
+        parts.append(element("pubDate", rfc2822_date(item.published)))
+    parts.append(element("guid", item.guid, ' isPermaLink="true"'))
+    if item.enclosures:
+        url, mime = item.enclosures[0]  # attributes in sorted order, as everywhere
+        parts.append(f'<enclosure length="0" type={quote_attribute(mime)} url={quote_attribute(url)}/>')
+    parts += (element("category", name) for name in item.categories)
+    parts.append("</item>")
+    return "".join(parts)
+
+
+def rss(channel: Channel, entries: list[str], updated: datetime.datetime) -> str:
+    """RSS 2.0 (rssboard.org/rss-specification) around rss_item()s."""
     parts = [
         XML_DECLARATION,
         f'<rss version="2.0" xmlns:atom="{ATOM_NS}"><channel>',
@@ -79,32 +104,44 @@ def rss(channel: Channel, items: list[Item]) -> str:
     ]
     if channel.language is not None:
         parts.append(element("language", channel.language))
-    parts.append(element("lastBuildDate", rfc2822_date(latest_date(items))))
-    creator = element("dc:creator", channel.author_name, f' xmlns:dc="{DC_NS}"')
-    creator = creator if channel.author_name else ""
-    for item in items:
-        parts.append("<item>")
-        if item.name:
-            parts.append(element("title", item.name))
-        parts += (element("link", item.link), element("description", item.html), creator)
-        if item.published is not None:
-            parts.append(element("pubDate", rfc2822_date(item.published)))
-        parts.append(element("guid", item.guid, ' isPermaLink="true"'))
-        if item.enclosures:
-            url, mime = item.enclosures[0]  # attributes in sorted order, as everywhere
-            parts.append(f'<enclosure length="0" type={quote_attribute(mime)} url={quote_attribute(url)}/>')
-        parts += (element("category", name) for name in item.categories)
-        parts.append("</item>")
+    parts.append(element("lastBuildDate", rfc2822_date(updated)))
+    parts += entries
     parts.append("</channel></rss>")
     return "".join(parts)
 
 
-def atom(channel: Channel, items: list[Item]) -> str:
-    """Atom 1.0 (RFC 4287): every entry has a title (notes an excerpt), <updated> (its publication
-    date until edited) and the full HTML in <content>; every photo is a rel=enclosure link."""
+def _atom_author(channel: Channel) -> str:
+    return f"<author>{element('name', channel.author_name)}{element('uri', channel.author_link)}</author>"
+
+
+def atom_entry(channel: Channel, item: Item) -> str:
+    """One <entry>: a title (notes an excerpt), <updated> (its publication date until edited), the
+    full HTML in <content>, every photo as a rel=enclosure link."""
+    parts = [
+        "<entry>",
+        element("title", item.atom_title()),
+        f'<link href={quote_attribute(item.link)} rel="alternate"/>',  # attributes in sorted order
+    ]
+    if item.published is not None:
+        parts.append(element("published", rfc3339_date(item.published)))
+    if (updated := item.updated or item.published) is not None:
+        parts.append(element("updated", rfc3339_date(updated)))
+    parts += (_atom_author(channel), element("id", item.guid))
+    parts += (
+        f'<link href={quote_attribute(url)} length="0" rel="enclosure" type={quote_attribute(mime)}/>'
+        for url, mime in item.enclosures
+    )
+    parts += (f"<category term={quote_attribute(name)}/>" for name in item.categories)
+    if item.summary:
+        parts.append(element("summary", item.summary, ' type="text"'))
+    parts += (element("content", item.html, ' type="html"'), "</entry>")
+    return "".join(parts)
+
+
+def atom(channel: Channel, entries: list[str], updated: datetime.datetime) -> str:
+    """Atom 1.0 (RFC 4287) around atom_entry()s."""
     language = {"xml_lang": channel.language} if channel.language is not None else {}
     root = attributes(xmlns=ATOM_NS, **language)
-    author = f"<author>{element('name', channel.author_name)}{element('uri', channel.author_link)}</author>"
     parts = [
         XML_DECLARATION,
         f"<feed{root}>",
@@ -112,29 +149,11 @@ def atom(channel: Channel, items: list[Item]) -> str:
         element("link", None, attributes(href=channel.link, rel="alternate")),
         element("link", None, attributes(href=channel.feed_url, rel="self")),
         element("id", channel.guid),
-        element("updated", rfc3339_date(latest_date(items))),
-        author,
+        element("updated", rfc3339_date(updated)),
+        _atom_author(channel),
+        *entries,
+        "</feed>",
     ]
-    for item in items:
-        parts += (
-            "<entry>",
-            element("title", item.atom_title()),
-            f'<link href={quote_attribute(item.link)} rel="alternate"/>',  # attributes in sorted order
-        )
-        if item.published is not None:
-            parts.append(element("published", rfc3339_date(item.published)))
-        if (updated := item.updated or item.published) is not None:
-            parts.append(element("updated", rfc3339_date(updated)))
-        parts += (author, element("id", item.guid))
-        parts += (
-            f'<link href={quote_attribute(url)} length="0" rel="enclosure" type={quote_attribute(mime)}/>'
-            for url, mime in item.enclosures
-        )
-        parts += (f"<category term={quote_attribute(name)}/>" for name in item.categories)
-        if item.summary:
-            parts.append(element("summary", item.summary, ' type="text"'))
-        parts += (element("content", item.html, ' type="html"'), "</entry>")
-    parts.append("</feed>")
     return "".join(parts)
 
 
@@ -148,20 +167,14 @@ def _json_date(value: datetime.datetime | None) -> str | None:
     return rfc3339_date(value) if value is not None else None
 
 
-def json_feed(channel: Channel, items: list[Item]) -> str:
-    """JSON Feed 1.1 (jsonfeed.org/version/1.1): titles for articles only, the first photo as `image`,
-    date_modified only once edited; compact, written by the json module's C encoder."""
-    author = {"name": channel.author_name, "url": channel.author_link, "avatar": channel.avatar}
-    top = {
-        "version": JSON_FEED_VERSION,
-        "title": channel.title,
-        "home_page_url": channel.link,
-        "feed_url": channel.feed_url,
-        "description": channel.description,
-        "language": channel.language,
-        "authors": [_without_empty(author)],
-    }
-    entries = [
+def _json(value: Any) -> str:
+    """Compact, written by the json module's C encoder."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_item(channel: Channel, item: Item) -> str:
+    """One item: a title for articles only, the first photo as `image`, date_modified once edited."""
+    return _json(
         _without_empty(
             {
                 "id": item.guid or item.link,
@@ -175,14 +188,39 @@ def json_feed(channel: Channel, items: list[Item]) -> str:
                 "tags": item.categories,
             }
         )
-        for item in items
-    ]
-    return json.dumps({**_without_empty(top), "items": entries}, ensure_ascii=False, separators=(",", ":"))
+    )
 
 
-# extension → (writer, Content-Type)
-FORMATS: dict[str, tuple[Callable[[Channel, list[Item]], str], str]] = {
-    "xml": (rss, "application/rss+xml; charset=utf-8"),
-    "atom": (atom, "application/atom+xml; charset=utf-8"),
-    "json": (json_feed, "application/feed+json; charset=utf-8"),
+def json_feed(channel: Channel, entries: list[str], updated: datetime.datetime) -> str:
+    """JSON Feed 1.1 (jsonfeed.org/version/1.1) around json_item()s (it has no feed-level date)."""
+    author = {"name": channel.author_name, "url": channel.author_link, "avatar": channel.avatar}
+    top = {
+        "version": JSON_FEED_VERSION,
+        "title": channel.title,
+        "home_page_url": channel.link,
+        "feed_url": channel.feed_url,
+        "description": channel.description,
+        "language": channel.language,
+        "authors": [_without_empty(author)],
+    }
+    head = _json({**_without_empty(top), "items": []})  # "items" is the last key: …,"items":[]}
+    return f"{head[:-2]}{','.join(entries)}]}}"
+
+
+@dataclass(frozen=True)
+class Format:
+    """A feed format: how one item is written, how the feed around the items is, its Content-Type, and
+    the Post column its items are stored in (posts/stored_renderings.py)."""
+
+    item: Callable[[Channel, Item], str]
+    feed: Callable[[Channel, list[str], datetime.datetime], str]
+    content_type: str
+    column: str
+
+
+# by the feed URL's extension
+FORMATS: dict[str, Format] = {
+    "xml": Format(rss_item, rss, "application/rss+xml; charset=utf-8", "rss_item"),
+    "atom": Format(atom_entry, atom, "application/atom+xml; charset=utf-8", "atom_entry"),
+    "json": Format(json_item, json_feed, "application/feed+json; charset=utf-8", "json_item"),
 }

@@ -2,8 +2,9 @@
 posts as Items, full content with every photo appended as <img alt>, so a reader never needs to visit
 the page. posts/feed_formats.py writes them as RSS 2.0, Atom 1.0 or JSON Feed 1.1.
 
-Each item is worked out once per request, its URLs from the blog's base URL (one lookup, not one per
-link) and made ASCII as Django's iri_to_uri makes them (a check first: almost every URL already is).
+Each item's URLs come from the blog's base URL and are made ASCII as Django's iri_to_uri makes them (a
+check first: almost every URL already is). feed() joins the items as stored with the post, rendering
+only the stale ones (posts/stored_renderings.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from django.utils.encoding import iri_to_uri
 from django.utils.translation import get_language
 
 from accounts.models import Blog
-from posts import selectors
+from posts import selectors, stored_renderings
+from posts.feed_formats import FORMATS, latest_date
 from posts.models import Category, Photo, Post
 
 # The reply / like / repost / bookmark a post is about, shown above its content like the page does.
@@ -52,9 +54,11 @@ class FeedSource:
     def feed_url(self, extension: str) -> str:
         return f"{self.home_url}feed.{extension}"
 
-    def posts(self) -> list[Post]:
-        """The newest page of listed posts: one query, plus one each for photos and categories if any."""
-        return selectors.newest_in_feed(self.blog, settings.MICROHOST_PAGE_SIZE, category=self.category)
+    def posts(self, column: str) -> list[Post]:
+        """The newest page of listed posts, each with its dates and its item stored in `column`."""
+        return selectors.newest_in_feed(
+            self.blog, settings.MICROHOST_PAGE_SIZE, column, category=self.category
+        )
 
 
 @dataclass(frozen=True)
@@ -148,24 +152,30 @@ def _in_zone(value: datetime.datetime | None, zone: datetime.tzinfo) -> datetime
     return value.astimezone(zone) if value is not None else None
 
 
-def items(source: FeedSource) -> list[Item]:
-    """The newest listed posts, each with its dates in the blog's time zone."""
-    base, zone = source.blog.base_url, source.blog.tzinfo
-    found = []
-    for post in source.posts():
-        permalink = base + post.path if post.path else post.get_absolute_url()
-        photos = selectors.photos_of(post)
-        found.append(
-            Item(
-                post=post,
-                link=uri(permalink),
-                guid=permalink,
-                html=entry_html(post),
-                published=_in_zone(post.published, zone),
-                updated=_in_zone(post.updated, zone),
-                categories=[category.name for category in selectors.categories_of(post)],
-                enclosures=[photo_enclosure(photo) for photo in photos],
-                image=photos[0].display_url if photos else None,
-            )
-        )
-    return found
+def item(post: Post, blog: Blog) -> Item:
+    """The post (read whole, with its photos and categories) as a feed item, dates in the blog's zone."""
+    zone = blog.tzinfo
+    permalink = blog.base_url + post.path if post.path else post.get_absolute_url()
+    photos = selectors.photos_of(post)
+    return Item(
+        post=post,
+        link=uri(permalink),
+        guid=permalink,
+        html=entry_html(post),
+        published=_in_zone(post.published, zone),
+        updated=_in_zone(post.updated, zone),
+        categories=[category.name for category in selectors.categories_of(post)],
+        enclosures=[photo_enclosure(photo) for photo in photos],
+        image=photos[0].display_url if photos else None,
+    )
+
+
+def feed(source: FeedSource, extension: str) -> str:
+    """The feed in the format of `extension` (posts/feed_formats.FORMATS), its items as stored."""
+    form, blog = FORMATS[extension], source.blog
+    about = channel(source, extension)
+    shown = stored_renderings.rendered(
+        blog, source.posts(form.column), form.column, lambda post: form.item(about, item(post, blog))
+    )
+    dates = [date for post, _text in shown for date in (post.updated, post.published)]
+    return form.feed(about, [text for _post, text in shown], latest_date(dates, blog.tzinfo))

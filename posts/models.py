@@ -43,9 +43,13 @@ LISTING_FIELDS = ("published", "status", "visibility", "deleted_at")
 UNKNOWN = object()  # listed_at() of values missing a listing field (loaded deferred)
 
 
-def stale_entry_key() -> str:
-    """A Post.entry_html_key no presentation key equals ("~" + random): the stored entry is stale, and
-    a page that read this token can store its rendering only while the token is still there."""
+# Post's stored renderings (posts/stored_renderings.py), all kept under one Post.rendered_key.
+RENDERED_COLUMNS = ("entry_html", "rss_item", "atom_entry", "json_item")
+
+
+def stale_rendered_key() -> str:
+    """A Post.rendered_key no presentation key equals ("~" + random): the stored renderings are stale,
+    and a page that read this token can store its rendering only while the token is still there."""
     return f"~{uuid.uuid4().hex}"
 
 
@@ -130,11 +134,15 @@ class Post(models.Model):
     # mf2 properties we do not model as columns, kept verbatim for q=source.
     extra_properties = models.JSONField(default=dict, blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="posts")
-    # The post's h-entry as listing pages show it (posts/stored_entries.py), and the key of what it was
-    # rendered from. Every save (and every change to its photos or categories) puts a fresh random
-    # token in the key, which no presentation key equals: the next listing page renders it again.
+    # The post as listing pages (its h-entry) and feeds (an RSS item, an Atom entry, a JSON Feed item)
+    # show it, stored by posts/stored_renderings.py, and the key of what they were rendered from ("" is
+    # not stored). Every save (and so every change to its photos or categories, made in the same
+    # transaction) puts a fresh random token in the key, which no presentation key equals.
     entry_html = models.TextField(blank=True, default="", db_default="", editable=False)
-    entry_html_key = models.CharField(max_length=40, blank=True, default="", db_default="", editable=False)
+    rss_item = models.TextField(blank=True, default="", db_default="", editable=False)
+    atom_entry = models.TextField(blank=True, default="", db_default="", editable=False)
+    json_item = models.TextField(blank=True, default="", db_default="", editable=False)
+    rendered_key = models.CharField(max_length=40, blank=True, default="", db_default="", editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -158,16 +166,19 @@ class Post(models.Model):
     def __str__(self) -> str:
         return self.name or self.content[:60] or str(self.uuid)
 
-    def get_absolute_url(self) -> str:
-        return self.blog.absolute(self.path or f"/drafts/{self.uuid}/")
-
     def save(self, *args, **kwargs) -> None:
-        """Save, forgetting the stored entry (posts/stored_entries.py): whatever changed, it is stale."""
-        self.entry_html, self.entry_html_key = "", stale_entry_key()
+        """Save, forgetting the stored renderings (posts/stored_renderings.py): whatever changed, they
+        are stale."""
+        for column in RENDERED_COLUMNS:
+            setattr(self, column, "")
+        self.rendered_key = stale_rendered_key()
         update_fields = kwargs.get("update_fields")
         if update_fields:  # None saves every field; an empty list saves nothing (and changes nothing)
-            kwargs["update_fields"] = {*update_fields, "entry_html", "entry_html_key"}
+            kwargs["update_fields"] = {*update_fields, *RENDERED_COLUMNS, "rendered_key"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return self.blog.absolute(self.path or f"/drafts/{self.uuid}/")
 
     @classmethod
     def from_db(cls, db, field_names, values):

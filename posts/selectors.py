@@ -5,7 +5,7 @@ Pages and feeds of one blog load their posts with `listed_page()` / `posts_by_id
 `blog_posts()` for any other queryset): the blog comes from the host lookup (no join), and photos and
 categories are read only when a post has any, into plain lists (`photos_of()` / `categories_of()`),
 like `Prefetch(to_attr=…)` but without its per-page cost, which was a third of an uncached page
-(issue 7). A listing page reads only each post's stored entry (posts/stored_entries.py) and reads
+(issue 7). A listing page reads only each post's stored entry (posts/stored_renderings.py) and reads
 whole only the posts whose entry is stale.
 """
 
@@ -126,9 +126,9 @@ def categories_of(post: Post) -> list[Category]:
 
 # Where a prepared query's values go: values no call passes (see PreparedQuery).
 _BLOG_ID, _CATEGORY_ID, _PATH = -7_000_001, -7_000_002, "\x00path"
-# What a listing page reads of each post (posts/stored_entries.py): its stored entry and that entry's
-# key. Only the posts whose entry is stale are read whole, by id (posts_by_id).
-LISTING_FIELDS = ("entry_html", "entry_html_key")
+# What a listing page reads of each post (posts/stored_renderings.py): its stored entry and the key it
+# was stored under. Only the posts whose entry is stale are read whole, by id (posts_by_id).
+LISTING_FIELDS = ("entry_html", "rendered_key")
 _LISTED = PreparedQuery(
     Post, lambda blog: listed_posts(blog).only(*LISTING_FIELDS), markers={"blog": _BLOG_ID}, paged=True
 )
@@ -150,21 +150,33 @@ _AT_PATH = PreparedQuery(
     paged=True,
 )
 
-# What a feed item shows (posts/feeds.py), which reads no other column: the source text and the three
-# JSON columns (syndication, targets, extra properties) cost more to load than the rest of the row.
-FEED_FIELDS = (
-    "blog", "uuid", "kind", "name", "summary", "content_html", "published", "updated", "path",
-    "in_reply_to", "like_of", "repost_of", "bookmark_of",
-)  # fmt: skip
-_FEED = PreparedQuery(
-    Post, lambda blog: _flagged(listed_posts(blog).only(*FEED_FIELDS)), markers={"blog": _BLOG_ID}, paged=True
-)
-_FEED_IN_CATEGORY = PreparedQuery(
-    Post,
-    lambda blog, category: _flagged(listed_posts(blog).filter(categories=category).only(*FEED_FIELDS)),
-    markers={"blog": _BLOG_ID, "category": _CATEGORY_ID},
-    paged=True,
-)
+
+# What a feed reads of each post: its dates (the feed's own date is the newest), the item stored in one
+# format's column (posts/feed_formats.FORMATS) and the key it was stored under.
+def _feed_fields(column: str) -> tuple[str, ...]:
+    return ("published", "updated", column, "rendered_key")
+
+
+_FEED = {
+    column: PreparedQuery(
+        Post,
+        lambda blog, c=column: listed_posts(blog).only(*_feed_fields(c)),
+        markers={"blog": _BLOG_ID},
+        paged=True,
+    )
+    for column in ("rss_item", "atom_entry", "json_item")
+}
+_FEED_IN_CATEGORY = {
+    column: PreparedQuery(
+        Post,
+        lambda blog, category, c=column: (
+            listed_posts(blog).filter(categories=category).only(*_feed_fields(c))
+        ),
+        markers={"blog": _BLOG_ID, "category": _CATEGORY_ID},
+        paged=True,
+    )
+    for column in ("rss_item", "atom_entry", "json_item")
+}
 
 
 def listed_page(
@@ -185,14 +197,12 @@ def posts_by_id(blog: Blog, ids: list[int]) -> list[Post]:
     return attach_relations(_of_posts(_BY_ID, ids), blog)
 
 
-def newest_in_feed(blog: Blog, count: int, *, category: Category | None = None) -> list[Post]:
-    """The `count` newest listed posts (of a category) with FEED_FIELDS, photos and categories: a feed
-    item reads no other field (any other would cost a query per post)."""
+def newest_in_feed(blog: Blog, count: int, column: str, *, category: Category | None = None) -> list[Post]:
+    """The `count` newest listed posts (of a category), each with its dates and its item stored in
+    `column` (see _feed_fields)."""
     if category is None:
-        rows = _FEED(blog=blog.pk, limit=count, offset=0)
-    else:
-        rows = _FEED_IN_CATEGORY(blog=blog.pk, category=category.pk, limit=count, offset=0)
-    return attach_relations(rows, blog)
+        return _FEED[column](blog=blog.pk, limit=count, offset=0)
+    return _FEED_IN_CATEGORY[column](blog=blog.pk, category=category.pk, limit=count, offset=0)
 
 
 def page_of(queryset, page: int, size: int) -> tuple[list[Post], bool]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 
-from posts import selectors, stored_entries
+from posts import selectors, stored_renderings
 from posts.blog_pages import render_page
 from posts.conditional import blog_conditional, responses_conditional
 
@@ -36,7 +36,9 @@ def _list_page(request: HttpRequest, read: PageReader, template: str, **context)
 
 @blog_conditional
 def home(request: HttpRequest) -> HttpResponse:
-    return _list_page(request, functools.partial(stored_entries.listed_page, request.blog), "posts/home.html")
+    return _list_page(
+        request, functools.partial(stored_renderings.listed_page, request.blog), "posts/home.html"
+    )
 
 
 @responses_conditional
@@ -53,7 +55,7 @@ def permalink(request: HttpRequest, year: int, month: int, day: int, slug: str) 
 @blog_conditional
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.category_or_404(request.blog, slug)
-    read = functools.partial(stored_entries.listed_page, request.blog, category=found)
+    read = functools.partial(stored_renderings.listed_page, request.blog, category=found)
     return _list_page(request, read, "posts/category.html", category=found)
 
 
@@ -68,5 +70,5 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     if not 1 <= month <= 12:
         raise Http404("No such month")
     queryset = selectors.posts_in_month(request.blog, year, month)
-    read = functools.partial(stored_entries.page_of, queryset, blog=request.blog)
+    read = functools.partial(stored_renderings.page_of, queryset, blog=request.blog)
     return _list_page(request, read, "posts/month.html", month_start=datetime.date(year, month, 1))

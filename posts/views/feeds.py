@@ -18,14 +18,14 @@ FEED_MAX_AGE = 60
 def _feed_view(extension: str) -> Callable[..., HttpResponse]:
     """The feed in one format; Last-Modified and ETag both come from the blog row, like every page
     (the newest item's date would not move for a deletion or an edit)."""
-    write, content_type = FORMATS[extension]
+    content_type = FORMATS[extension].content_type
 
     @cache_control(public=True, max_age=FEED_MAX_AGE)
     @blog_conditional
     def view(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         category = selectors.category_or_404(request.blog, slug) if slug else None
         source = feeds.FeedSource(request.blog, category)
-        body = write(feeds.channel(source, extension), feeds.items(source))
+        body = feeds.feed(source, extension)
         return HttpResponse(body.encode("utf-8", "xmlcharrefreplace"), content_type=content_type)
 
     return view

@@ -243,7 +243,14 @@ def test_owner_raw_html_in_markdown_is_sanitised(alice, make_post, blog_client):
     [("/", 8, 2), ("/category/cats/", 9, 3), ("/archive/", 2, 2), ("/2024/03/", 8, 2)],
 )
 def test_list_pages_use_bounded_queries(
-    alice, make_post, blog_client, django_assert_max_num_queries, django_assert_num_queries, path, queries, stored
+    alice,
+    make_post,
+    blog_client,
+    django_assert_max_num_queries,
+    django_assert_num_queries,
+    path,
+    queries,
+    stored,
 ):
     """List pages cost the same few queries whether they show 1 post or 20; once their entries are
     stored, the host lookup, one read of the posts' entries (and the category)."""

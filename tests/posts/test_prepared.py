@@ -74,7 +74,8 @@ def test_pages_follow_each_other(varied_blog):
     assert seen == listed_ids(selectors.listed_posts(varied_blog), 20)
     first = pages[0][0][0]
     assert first.get_deferred_fields() == {f.attname for f in Post._meta.concrete_fields} - {
-        "id", *selectors.LISTING_FIELDS
+        "id",
+        *selectors.LISTING_FIELDS,
     }
 
 
@@ -177,7 +178,9 @@ def test_instances_are_filled_in_as_from_db_makes_them(varied_blog):
     prepared = selectors._of_posts(selectors._BY_ID, list(orm))
     assert {post.pk: _as_loaded(post) for post in prepared} == orm
     light = selectors._LISTED(blog=varied_blog.pk, limit=20, offset=0)  # deferred fields stay unloaded
-    assert [_as_loaded(post) for post in light] == [_as_loaded(p) for p in listed.only(*selectors.LISTING_FIELDS)]
+    assert [_as_loaded(post) for post in light] == [
+        _as_loaded(p) for p in listed.only(*selectors.LISTING_FIELDS)
+    ]
     assert all(post._state.adding is False and post.stored_listed_at for post in prepared)
     prepared[0].name = "Renamed"
     prepared[0].save(update_fields=["name"])

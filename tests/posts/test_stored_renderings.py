@@ -1,4 +1,4 @@
-"""Stored entries (posts/stored_entries.py): a listing page joins each post's stored h-entry, and any
+"""Stored entries (posts/stored_renderings.py): a listing page joins each post's stored h-entry, and any
 change to what an entry shows (the post, its photos and categories, the blog's URL, zone and author,
 the language) makes the next page render it again."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone, translation
 
-from posts import selectors, stored_entries
+from posts import selectors, stored_renderings
 from posts.entry_html import entry
 from posts.images import process_image
 from posts.models import Post
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def stored(post: Post) -> tuple[str, str]:
-    return tuple(Post.objects.filter(pk=post.pk).values_list("entry_html", "entry_html_key").get())
+    return tuple(Post.objects.filter(pk=post.pk).values_list("entry_html", "rendered_key").get())
 
 
 def home(client) -> str:
@@ -35,7 +35,7 @@ def test_a_shown_entry_is_stored_as_rendered_and_served_from_the_store(alice, ma
     client = blog_client(alice)
     first = home(client)
     html, key = stored(post)
-    assert key == stored_entries.presentation_key(alice.blog)
+    assert key.startswith(stored_renderings.presentation_key(alice.blog) + ":")
     assert html in first and "<em>once</em>" in html and "Cats" in html
     assert home(client) == first
     fresh = selectors.posts_by_id(alice.blog, [post.pk])[0]
@@ -82,9 +82,10 @@ def test_the_blogs_zone_and_the_authors_name_are_shown(alice, make_post, blog_cl
     assert "Apr 1, 2024 · 01:30" in page and 'datetime="2024-04-01T01:30:00+02:00"' in page
     response = logged_in.post("/settings/", {"display_name": "Alice Renamed", "bio": ""})
     assert response.status_code == 302
-    footer = f'<span class="p-author h-card"><a class="u-url p-name" href="{alice.blog.base_url}/">{{}}</a></span>'
+    footer = '<span class="p-author h-card"><a class="u-url p-name" href="{}/">{}</a></span>'
     page = home(client)
-    assert footer.format("Alice Renamed") in page and footer.format("alice") not in page
+    assert footer.format(alice.blog.base_url, "Alice Renamed") in page
+    assert footer.format(alice.blog.base_url, "alice") not in page
 
 
 def test_a_custom_domain_moves_every_url(alice, make_post, blog_client):
@@ -96,33 +97,63 @@ def test_a_custom_domain_moves_every_url(alice, make_post, blog_client):
     alice.blog.save()
     alice.blog.touch()
     page = home(blog_client(alice))
-    assert 'href="https://alice.example/category/cats/"' in page or 'href="http://alice.example/category/cats/"' in page
+    assert (
+        'href="https://alice.example/category/cats/"' in page
+        or 'href="http://alice.example/category/cats/"' in page
+    )
     assert f'href="{alice.blog.base_url}{post.path}"' in page and old_home not in page
 
 
 def test_the_language_is_in_the_key(alice):
     with translation.override("en"):
-        english = stored_entries.presentation_key(alice.blog)
+        english = stored_renderings.presentation_key(alice.blog)
     with translation.override("de"):
-        german = stored_entries.presentation_key(alice.blog)
+        german = stored_renderings.presentation_key(alice.blog)
     assert english != german and len(english) == 32
 
 
-def test_an_entry_rendered_before_a_save_is_not_stored_over_it(alice, make_post):
-    """Compare-and-set: a page that read the post before it was saved cannot store its old rendering."""
+def test_a_rendering_of_a_row_read_before_a_save_is_not_stored(alice, make_post, blog_client):
+    """Compare-and-set on the key read: a page that read the post before it was saved cannot store its
+    rendering of the old row, neither over the stale key nor, once another page has stored the new
+    row under the same presentation, into a rendering still empty."""
     post = make_post(alice, "Version one")
-    read_token = stored(post)[1]
+    client = blog_client(alice)
+    before_save = stored(post)[1]
     update_post(post=post, properties={"content": ["Version two"]})
-    after_save = stored(post)
-    stored_entries.store("k" * 32, [(post.pk, read_token, "<article>Version one</article>")])
-    assert stored(post) == after_save
+    key = stored_renderings.presentation_key(alice.blog)
+    stored_renderings.store(key, "entry_html", [(post.pk, before_save, "<article>Version one</article>")])
+    assert stored(post)[0] == ""
+    home(client)  # stores the entry of version two
+    read_by_a_feed = stored(post)[1]
+    assert read_by_a_feed.startswith(f"{key}:")
+    update_post(post=post, properties={"content": ["Version three"]})
+    home(client)
+    stored_renderings.store(key, "atom_entry", [(post.pk, read_by_a_feed, "<entry>Version two</entry>")])
+    assert Post.objects.get(pk=post.pk).atom_entry == ""
+    assert "Version three" in stored(post)[0]
+
+
+def test_a_new_presentation_empties_the_other_renderings(alice, make_post, blog_client):
+    """A feed item stored under the blog's old name is not served under its new one."""
+    post = make_post(alice, "Named")
+    client = blog_client(alice)
+    home(client)
+    client.get("/feed.atom")
+    assert "<name>alice</name>" in Post.objects.get(pk=post.pk).atom_entry
+    alice.display_name = "Alice Renamed"
+    alice.save()
+    alice.blog.touch()
+    home(client)  # stores the entry under the new presentation
+    assert Post.objects.get(pk=post.pk).atom_entry == ""
+    body = client.get("/feed.atom").content.decode()
+    assert body.count("<name>Alice Renamed</name>") == 2 and "<name>alice</name>" not in body
 
 
 def test_a_post_deleted_between_the_two_reads_is_left_out(alice, make_post):
     kept, gone = make_post(alice, "Kept"), make_post(alice, "Gone")
     posts, _more = selectors.listed_page(alice.blog, 1, 20)
     Post.objects.filter(pk=gone.pk).delete()
-    shown = stored_entries.with_entries(alice.blog, posts)
+    shown = stored_renderings.with_entries(alice.blog, posts)
     assert [post.pk for post in shown] == [kept.pk]
     assert "Kept" in str(entry(shown[0]))
 
