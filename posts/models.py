@@ -142,7 +142,7 @@ class Post(models.Model):
     rss_item = models.TextField(blank=True, default="", db_default="", editable=False)
     atom_entry = models.TextField(blank=True, default="", db_default="", editable=False)
     json_item = models.TextField(blank=True, default="", db_default="", editable=False)
-    rendered_key = models.CharField(max_length=40, blank=True, default="", db_default="", editable=False)
+    rendered_key = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
 
     objects = PostQuerySet.as_manager()
 

@@ -247,10 +247,10 @@ def test_list_pages_use_bounded_queries(
     make_post,
     blog_client,
     django_assert_max_num_queries,
-    django_assert_num_queries,
     path,
     queries,
     stored,
+    settings,
 ):
     """List pages cost the same few queries whether they show 1 post or 20; once their entries are
     stored, the host lookup, one read of the posts' entries (and the category)."""
@@ -263,24 +263,25 @@ def test_list_pages_use_bounded_queries(
             photos=[photo],
             published=f"2024-03-{n + 1:02d}T10:00:00+00:00",
         )
+    settings.MICROHOST_PAGE_CACHE = False  # (on with Redis) it would answer the second request itself
     client = blog_client(alice)
     with django_assert_max_num_queries(queries):
         first = client.get(path)
-    with django_assert_num_queries(stored):
+    with django_assert_max_num_queries(stored):  # one fewer with the host lookup in Redis
         again = client.get(path)
     assert first.status_code == again.status_code == 200
     assert again.content == first.content
 
 
 def test_posts_without_photos_or_categories_cost_no_relation_queries(
-    alice, make_post, blog_client, django_assert_num_queries
+    alice, make_post, blog_client, django_assert_max_num_queries
 ):
-    """A page of plain notes rendered for the first time is the host lookup, the posts' stored entries,
-    the posts whole and storing their entries (in a savepoint: the test's transaction): empty relations
-    are not read."""
+    """A page of plain notes rendered for the first time is the host lookup (unless Redis has it), the
+    posts' stored entries, the posts whole and storing their entries (in a savepoint: the test's
+    transaction): empty relations are not read."""
     for n in range(25):
         make_post(alice, f"Note {n}")
-    with django_assert_num_queries(6):
+    with django_assert_max_num_queries(6):
         body = blog_client(alice).get("/").content.decode()
     assert body.count('class="h-entry') == 20
 

@@ -116,7 +116,7 @@ def test_each_feed_has_its_own_etag(alice, make_post, blog_client):
 
 @pytest.mark.parametrize("path", PATHS)
 def test_feed_queries_are_bounded(  # noqa: PLR0913 - fixtures and the parameter
-    alice, make_post, blog_client, django_assert_max_num_queries, django_assert_num_queries, path
+    alice, make_post, blog_client, django_assert_max_num_queries, path, settings
 ):
     """25 posts with categories and two photos each render in the same few queries as one post; once
     their items are stored, the host lookup and one read of the items (and the category)."""
@@ -131,13 +131,16 @@ def test_feed_queries_are_bounded(  # noqa: PLR0913 - fixtures and the parameter
             published=f"2024-03-{n + 1:02d}T10:00",
         )
     category = "/category/" in path
+    settings.MICROHOST_PAGE_CACHE = False  # (on with Redis) it would answer the second request itself
     client = blog_client(alice)
     with django_assert_max_num_queries(CATEGORY_FEED_QUERIES if category else BLOG_FEED_QUERIES):
         response = client.get(path)
     assert response.status_code == 200
     contents = item_contents(response)
     assert len(contents) == 20 and all('alt="a"' in html and 'alt="b"' in html for html in contents)
-    with django_assert_num_queries(STORED_CATEGORY_FEED_QUERIES if category else STORED_BLOG_FEED_QUERIES):
+    with django_assert_max_num_queries(
+        STORED_CATEGORY_FEED_QUERIES if category else STORED_BLOG_FEED_QUERIES
+    ):
         again = client.get(path)
     assert again.content == response.content
 

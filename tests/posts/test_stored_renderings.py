@@ -17,6 +17,12 @@ from tests.conftest import jpeg_bytes
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def every_page_rendered(settings):
+    """The page cache (on with Redis) would answer a page again before it reads any stored entry."""
+    settings.MICROHOST_PAGE_CACHE = False
+
+
 def stored(post: Post) -> tuple[str, str]:
     return tuple(Post.objects.filter(pk=post.pk).values_list("entry_html", "rendered_key").get())
 
