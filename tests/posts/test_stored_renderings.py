@@ -5,6 +5,7 @@ the language) makes the next page render it again."""
 from __future__ import annotations
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.utils import timezone, translation
 
 from posts import selectors, stored_renderings
@@ -172,3 +173,24 @@ def test_a_permalink_renders_its_entry_with_responses(alice, make_post, blog_cli
     Post.objects.filter(pk=post.pk).update(entry_html="<article>not this</article>")
     body = client.get(post.path).content.decode()
     assert "On its own page" in body and "not this" not in body
+
+
+class SigningStorage(FileSystemStorage):
+    """Local files, but flagged as object storage handing out expiring signed URLs."""
+
+    querystring_auth = True
+
+
+def test_uploads_behind_signed_urls_are_rendered_every_time(alice, make_post, blog_client, settings):
+    """A signed URL expires: an entry showing an upload is not stored; one without any still is."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.SigningStorage", "OPTIONS": {"location": settings.MEDIA_ROOT}},
+    }
+    assert stored_renderings.storage_signs_urls()
+    image = process_image(jpeg_bytes(200, 200))
+    pictured = make_post(alice, "Pictured", photos=[NewPhoto(image=image, alt="signed")])
+    plain = make_post(alice, "Plain")
+    page = home(blog_client(alice))
+    assert 'alt="signed"' in page and "Plain" in page
+    assert stored(pictured)[0] == "" and "Plain" in stored(plain)[0]
