@@ -5,6 +5,7 @@
     .venv/bin/python bench/render_pages.py --compare before.json    # … and print after ÷ before
     .venv/bin/python bench/render_pages.py --profile home:10000     # pyinstrument profile of one case
     .venv/bin/python bench/render_pages.py --responses 700 --only responses   # a much-answered permalink
+    .venv/bin/python bench/render_pages.py --stale      # every stored rendering stale on every request
 
 A throw-away database (<db>_render_bench, or SQLite under a temporary folder) holds two blogs shaped
 like the suite's seed (bench/harness.py): 10 and 10,000 notes of ~250 characters of HTML (with
@@ -187,6 +188,17 @@ def profile(client, host: str, path: str, requests: int) -> None:
     print(profiler.output_text(unicode=True, color=False, show_all=os.environ.get("PROFILE_ALL") == "1"))
 
 
+def always_stale() -> None:
+    """--stale: a new renderer fingerprint for every request, so each page renders and stores every
+    post it shows, as the first page after a deploy or a change to the blog's settings does."""
+    import itertools
+
+    from posts import stored_renderings
+
+    counter = itertools.count()
+    stored_renderings.renderer_fingerprint = lambda: f"bench-{next(counter)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -199,6 +211,9 @@ def main() -> None:
     parser.add_argument("--only", help="measure only cases whose label contains this")
     parser.add_argument("--tagged", action="store_true", help="posts with categories and some photos")
     parser.add_argument("--responses", type=int, default=0, help="responses to one post of the 10-post blog")
+    parser.add_argument(
+        "--stale", action="store_true", help="every request finds every stored rendering stale (worst case)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(tmp)
@@ -207,6 +222,8 @@ def main() -> None:
         drop = test_database(tmp)
         try:
             all_cases = cases(seed(args.tagged, args.responses))
+            if args.stale:
+                always_stale()
             client = Client()
             if args.profile:
                 _label, host, path = next(c for c in all_cases if c[0] == args.profile)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
@@ -135,38 +135,34 @@ def _has_uploads(post: Post) -> bool:
 
 def store(key: str, column: str, renderings: list[tuple[int, str, str]]) -> None:
     """Store (post id, the key read, its rendering in `column`) for each post still holding the key
-    read: one UPDATE for posts already under `key` (filling in `column`), one for those moving to it
-    (their other renderings, of another presentation, emptied). Failures are logged, not raised."""
-    current = f"{key}:"
-    filling = [r for r in renderings if r[1].startswith(current)]
-    moving = [r for r in renderings if not r[1].startswith(current)]
+    read, in one executemany: a post already under `key` gets `column` filled in; a post moving to it
+    gets its other renderings (of another presentation) emptied. Failures are logged, not raised.
+
+    Plain SQL: the ORM's UPDATE with a CASE per post and an OR of 20 conditions cost ~0.25 ms of CPU
+    per post to build, several times the rendering it stores."""
+    if not renderings:
+        return
+    if column not in RENDERED_COLUMNS:
+        raise ValueError(f"{column!r} is not a stored rendering")
+    current, q = f"{key}:", connection.ops.quote_name
+    filling = [(text, pk, read) for pk, read, text in renderings if read.startswith(current)]
+    moving = [
+        (text, f"{current}{_token(read)}", pk, read)
+        for pk, read, text in renderings
+        if not read.startswith(current)
+    ]
+    # Names from the model's metadata, values as parameters.
+    update = f"UPDATE {q(Post._meta.db_table)} SET {q(column)} = %s"  # noqa: S608
+    where = "WHERE id = %s AND rendered_key = %s"
+    emptied = "".join(f", {q(other)} = ''" for other in RENDERED_COLUMNS if other != column)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
             if filling:
-                _compare_and_set(filling).update(**{column: _by_post(filling, 2)})
+                cursor.executemany(f"{update} {where}", filling)
             if moving:
-                others = {other: models.Value("") for other in RENDERED_COLUMNS if other != column}
-                new_keys = [(pk, read, f"{current}{_token(read)}") for pk, read, _text in moving]
-                _compare_and_set(moving).update(
-                    **{column: _by_post(moving, 2)}, rendered_key=_by_post(new_keys, 2), **others
-                )
+                cursor.executemany(f"{update}, rendered_key = %s{emptied} {where}", moving)
     except DatabaseError:
         log.warning("could not store %d rendered posts", len(renderings), exc_info=True)
-
-
-def _compare_and_set(renderings: list[tuple[int, str, str]]):
-    still = models.Q()
-    for pk, read, _text in renderings:
-        still |= models.Q(pk=pk, rendered_key=read)
-    return Post.objects.filter(still)
-
-
-def _by_post(rows: list[tuple[int, str, str]], index: int) -> models.Case:
-    """CASE id WHEN … THEN row[index] …: one value per post in one UPDATE."""
-    return models.Case(
-        *(models.When(pk=row[0], then=models.Value(row[index])) for row in rows),
-        output_field=models.TextField(),
-    )
 
 
 # ---- listing pages -----------------------------------------------------------------------------------
