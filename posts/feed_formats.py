@@ -173,7 +173,8 @@ def _json(value: Any) -> str:
 
 
 def json_item(channel: Channel, item: Item) -> str:
-    """One item: a title for articles only, the first photo as `image`, date_modified once edited."""
+    """One item: a title for articles only, the first photo as `image`, date_modified once edited.
+    (The channel is unused: every format's item writer takes the same arguments, see Format.)"""
     return _json(
         _without_empty(
             {

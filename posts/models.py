@@ -43,8 +43,10 @@ LISTING_FIELDS = ("published", "status", "visibility", "deleted_at")
 UNKNOWN = object()  # listed_at() of values missing a listing field (loaded deferred)
 
 
-# Post's stored renderings (posts/stored_renderings.py), all kept under one Post.rendered_key.
-RENDERED_COLUMNS = ("entry_html", "rss_item", "atom_entry", "json_item")
+# Post's stored renderings (posts/stored_renderings.py), all kept under one Post.rendered_key: its
+# h-entry, and its item in each feed format (posts/feed_formats.FORMATS).
+FEED_COLUMNS = ("rss_item", "atom_entry", "json_item")
+RENDERED_COLUMNS = ("entry_html", *FEED_COLUMNS)
 
 
 def stale_rendered_key() -> str:

@@ -5,8 +5,8 @@ Pages and feeds of one blog load their posts with `listed_page()` / `posts_by_id
 `blog_posts()` for any other queryset): the blog comes from the host lookup (no join), and photos and
 categories are read only when a post has any, into plain lists (`photos_of()` / `categories_of()`),
 like `Prefetch(to_attr=…)` but without its per-page cost, which was a third of an uncached page
-(issue 7). A listing page reads only each post's stored entry (posts/stored_renderings.py) and reads
-whole only the posts whose entry is stale.
+(issue 7). A listing page or a feed reads only each post's stored rendering (its entry, its item;
+posts/stored_renderings.py) and reads whole only the posts whose rendering is stale.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.db.models.lookups import IsNull
 from django.http import Http404
 
 from accounts.models import Blog
-from posts.models import ArchiveMonth, Category, Photo, Post
+from posts.models import FEED_COLUMNS, ArchiveMonth, Category, Photo, Post
 from posts.prepared import PreparedQuery
 from webmention.selectors import has_visible_responses
 
@@ -164,7 +164,7 @@ _FEED = {
         markers={"blog": _BLOG_ID},
         paged=True,
     )
-    for column in ("rss_item", "atom_entry", "json_item")
+    for column in FEED_COLUMNS
 }
 _FEED_IN_CATEGORY = {
     column: PreparedQuery(
@@ -175,7 +175,7 @@ _FEED_IN_CATEGORY = {
         markers={"blog": _BLOG_ID, "category": _CATEGORY_ID},
         paged=True,
     )
-    for column in ("rss_item", "atom_entry", "json_item")
+    for column in FEED_COLUMNS
 }
 
 

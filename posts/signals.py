@@ -10,10 +10,10 @@ time zone changes is recounted whole.
 Queryset .update() and bulk_create() send no signals: none is used on posts (call
 archive_months.recount() if one ever is).
 
-A post's stored entry (posts/stored_renderings.py) goes stale on every Post.save(), which is why every
-change to a post's photos or category links is made in the transaction that saves the post
+A post's stored renderings (posts/stored_renderings.py) go stale on every Post.save(), which is why
+every change to a post's photos or category links is made in the transaction that saves the post
 (posts/services.py): no signal is needed for them, and a page that read the post before cannot store
-an entry rendered from the old photos or categories.
+a rendering of the old photos or categories.
 """
 
 from __future__ import annotations
