@@ -19,7 +19,7 @@ from django.db.models.lookups import IsNull
 from django.http import Http404
 
 from accounts.models import Blog
-from posts.models import FEED_COLUMNS, ArchiveMonth, Category, Photo, Post
+from posts.models import FEED_COLUMNS, RENDERED_COLUMNS, ArchiveMonth, Category, Photo, Post
 from posts.prepared import PreparedQuery
 from webmention.selectors import has_visible_responses
 
@@ -138,13 +138,19 @@ _LISTED_IN_CATEGORY = PreparedQuery(
     markers={"blog": _BLOG_ID, "category": _CATEGORY_ID},
     paged=True,
 )
+# Whole posts, to render: without their stored renderings (stale, or not shown: kilobytes a row).
 _BY_ID = PreparedQuery(
-    Post, lambda **posts: _flagged(Post.objects.filter(pk__in=list(posts.values()))), markers=_POST_MARKERS
+    Post,
+    lambda **posts: _flagged(Post.objects.filter(pk__in=list(posts.values())).defer(*RENDERED_COLUMNS)),
+    markers=_POST_MARKERS,
 )
 _AT_PATH = PreparedQuery(
     Post,
     lambda blog, path: _flagged(
-        Post.objects.for_blog(blog).filter(path=path).annotate(has_responses=has_visible_responses())
+        Post.objects.for_blog(blog)
+        .filter(path=path)
+        .defer(*RENDERED_COLUMNS)
+        .annotate(has_responses=has_visible_responses())
     ),
     markers={"blog": _BLOG_ID, "path": _PATH},
     paged=True,
