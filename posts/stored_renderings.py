@@ -152,15 +152,16 @@ def store(key: str, column: str, renderings: list[tuple[int, str, str]]) -> None
         if not read.startswith(current)
     ]
     # Names from the model's metadata, values as parameters.
+    key_column = q("rendered_key")
     update = f"UPDATE {q(Post._meta.db_table)} SET {q(column)} = %s"  # noqa: S608
-    where = "WHERE id = %s AND rendered_key = %s"
+    where = f"WHERE {q(Post._meta.pk.column)} = %s AND {key_column} = %s"
     emptied = "".join(f", {q(other)} = ''" for other in RENDERED_COLUMNS if other != column)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             if filling:
                 cursor.executemany(f"{update} {where}", filling)
             if moving:
-                cursor.executemany(f"{update}, rendered_key = %s{emptied} {where}", moving)
+                cursor.executemany(f"{update}, {key_column} = %s{emptied} {where}", moving)
     except DatabaseError:
         log.warning("could not store %d rendered posts", len(renderings), exc_info=True)
 
